@@ -14,6 +14,23 @@ Every profile module (or a small class/namespace object registered below) provid
 ``x, y`` arrays of one shape (arcsec), ``p`` a dict of parameter values (defaults filled in),
 ``opts`` a dict of static profile options (``*_profile_kwargs_list`` entry, often empty).
 No Python branch may depend on a parameter value (shapes may depend on n_max / len(sigma)).
+
+Optional attributes, read by ``chromalens.light.LightModel``:
+
+``OPTIONS``      dict of the accepted profile options with their defaults; when present,
+                 ``LightModel`` rejects unknown options and passes ``{**OPTIONS, **user}`` as
+                 ``opts`` (without it the user's dict is passed unchecked);
+``STATIC_KEYS``  tuple of kwargs that fix array shapes (e.g. ``("n_max",)``): they must be
+                 concrete Python numbers, never traced; ``LightModel.split_static`` takes them
+                 out of the traced pytree and ``merge_static`` puts them back;
+``SCALAR_AMP``   (default True) False for profiles whose ``amp`` is always an array, so that
+                 ``update_linear`` writes ``param[i:i+n]`` even when ``n == 1`` (MGE, shapelets);
+``total_flux = None`` (or absent): the profile has no total flux; ``LightModel.total_flux``
+                 raises ``ValueError`` naming it.
+
+Accepted kwargs keys are ``PARAM_NAMES`` plus the keys of ``DEFAULTS`` (so a default may be a
+keyword the reference's function accepts but does not list, e.g. SERSIC's ``max_R_frac``);
+``amp`` may be omitted where only the basis is evaluated (``functions_split``).
 """
 
 from __future__ import annotations
