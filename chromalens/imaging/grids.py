@@ -1,0 +1,252 @@
+"""Where surface brightness is evaluated, and how the values become pixel images.
+
+A pixel's flux is approximated by the midpoint rule on an ``s x s`` split of the pixel
+(``s`` = supersampling factor): the surface brightness is evaluated at the sub-pixel centres
+and averaged. Two layouts, as in lenstronomy (Birrer & Amara 2018, Phys. Dark Universe 22, 189):
+
+* :class:`RegularGrid` splits every (evaluated) pixel;
+* :class:`AdaptiveGrid` splits only the pixels marked ``supersampled_indexes`` and evaluates
+  the others once, at their centres.
+
+Conventions (shared with :mod:`chromalens.data.pixel_grid`): an image has shape ``(ny, nx)``;
+pixel ``(x, y)`` is ``image[y, x]`` and sits at ``ra = ra0 + T00 x + T01 y``,
+``dec = dec0 + T10 x + T11 y``. Sub-pixel ``(j, i)`` of a pixel (``j`` along x, ``i`` along
+y, both in ``0..s-1``) is offset by ``-1/2 + (j + 1/2)/s`` and ``-1/2 + (i + 1/2)/s`` pixel
+steps. 1-D flux arrays follow the order of :attr:`coordinates_evaluate`.
+
+The layouts are static (numpy index arrays, built once); the flux-to-image maps are pure
+``jax.numpy`` and accept any number of leading batch axes: ``(..., N) -> (..., ny, nx)``.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["RegularGrid", "AdaptiveGrid", "block_mean", "subpixel_offsets"]
+
+
+def subpixel_offsets(supersampling_factor: int) -> np.ndarray:
+    """Offsets of the sub-pixel centres from the pixel centre, in pixel steps, shape (s,)."""
+    s = supersampling_factor
+    return (np.arange(s) + 0.5) / s - 0.5
+
+
+def block_mean(image, factor: int):
+    """Mean over ``factor x factor`` blocks of the last two axes.
+
+    Parameters
+    ----------
+    image : array, shape (..., ny * factor, nx * factor)
+    factor : int
+
+    Returns
+    -------
+    array, shape (..., ny, nx)
+    """
+    if factor == 1:
+        return image
+    *batch, n_rows, n_cols = image.shape
+    blocks = image.reshape(*batch, n_rows // factor, factor, n_cols // factor, factor)
+    return blocks.mean(axis=(-3, -1))
+
+
+def _check_mask(mask, shape: tuple[int, int], name: str) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.shape != shape:
+        raise ValueError(f"{name} must have the image shape (ny, nx) = {shape}, got {mask.shape}")
+    return mask.astype(bool)
+
+
+class _GridBase:
+    """Pixel-centre coordinates of a ``(ny, nx)`` frame with a linear pixel-to-angle map."""
+
+    def __init__(self, nx: int, ny: int, transform_pix2angle, ra_at_xy_0: float,
+                 dec_at_xy_0: float, supersampling_factor: int):
+        self._nx, self._ny = int(nx), int(ny)
+        self._transform = np.asarray(transform_pix2angle, dtype=float)
+        self._origin = (float(ra_at_xy_0), float(dec_at_xy_0))
+        self._supersampling_factor = int(supersampling_factor)
+
+    def _pix2coord(self, x, y):
+        t = self._transform
+        return (self._origin[0] + t[0, 0] * x + t[0, 1] * y,
+                self._origin[1] + t[1, 0] * x + t[1, 1] * y)
+
+    @property
+    def supersampling_factor(self) -> int:
+        """Sub-pixels per pixel side."""
+        return self._supersampling_factor
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Image shape ``(ny, nx)``."""
+        return self._ny, self._nx
+
+    @property
+    def coordinates_evaluate(self):
+        """(ra, dec) of every evaluation point, two 1-D jax arrays (arcsec)."""
+        return jnp.asarray(self._ra_eval), jnp.asarray(self._dec_eval)
+
+    @property
+    def num_evaluate(self) -> int:
+        """Number of evaluation points N."""
+        return int(self._ra_eval.size)
+
+
+class RegularGrid(_GridBase):
+    """Every evaluated pixel split into ``s x s`` sub-pixels.
+
+    Parameters
+    ----------
+    nx, ny : int
+        Frame size in pixels.
+    transform_pix2angle : array_like, shape (2, 2)
+        Pixel step to angular step (arcsec per pixel).
+    ra_at_xy_0, dec_at_xy_0 : float
+        Coordinates of pixel (0, 0), arcsec.
+    supersampling_factor : int
+        ``s >= 1``.
+    flux_evaluate_indexes : bool array, shape (ny, nx), optional
+        Pixels whose sub-pixels are evaluated; the others get zero flux. ``None``: all.
+
+    Notes
+    -----
+    Evaluation points run row-major over the ``(ny s, nx s)`` super-image, restricted to the
+    sub-pixels of ``flux_evaluate_indexes``. (The reference maps that mask to the wrong
+    sub-pixels for ``s > 1``; here each pixel's own ``s x s`` block is used.)
+    """
+
+    def __init__(self, nx: int, ny: int, transform_pix2angle, ra_at_xy_0: float,
+                 dec_at_xy_0: float, supersampling_factor: int = 1,
+                 flux_evaluate_indexes=None):
+        super().__init__(nx, ny, transform_pix2angle, ra_at_xy_0, dec_at_xy_0,
+                         supersampling_factor)
+        s = self._supersampling_factor
+        offsets = subpixel_offsets(s)
+        x_sub = (np.arange(self._nx)[:, None] + offsets[None, :]).ravel()
+        y_sub = (np.arange(self._ny)[:, None] + offsets[None, :]).ravel()
+        x_grid, y_grid = np.meshgrid(x_sub, y_sub)
+        ra, dec = self._pix2coord(x_grid.ravel(), y_grid.ravel())
+        if flux_evaluate_indexes is None:
+            self._index = None
+            self._ra_eval, self._dec_eval = ra, dec
+        else:
+            mask = _check_mask(flux_evaluate_indexes, self.shape, "flux_evaluate_indexes")
+            mask_sub = np.repeat(np.repeat(mask, s, axis=0), s, axis=1).ravel()
+            self._index = np.flatnonzero(mask_sub)
+            self._ra_eval, self._dec_eval = ra[self._index], dec[self._index]
+
+    def _super_image(self, flux_array):
+        s = self._supersampling_factor
+        flux_array = jnp.asarray(flux_array)
+        batch = flux_array.shape[:-1]
+        n_sub = self._ny * s * self._nx * s
+        if self._index is None:
+            flat = flux_array
+        else:
+            flat = jnp.zeros(batch + (n_sub,), dtype=flux_array.dtype)
+            flat = flat.at[..., self._index].set(flux_array)
+        return flat.reshape(batch + (self._ny * s, self._nx * s))
+
+    def flux_array2image_low_high(self, flux_array, high_res_return: bool = True):
+        """Pixel image and (optionally) super-image from the evaluated values.
+
+        Parameters
+        ----------
+        flux_array : array, shape (..., N)
+            Surface brightness at :attr:`coordinates_evaluate`.
+        high_res_return : bool
+            Also return the super-image (only when ``s > 1``).
+
+        Returns
+        -------
+        low : array, shape (..., ny, nx)
+            Block mean of the super-image (the pixel-averaged surface brightness).
+        high : array, shape (..., ny s, nx s) or None
+        """
+        image = self._super_image(flux_array)
+        s = self._supersampling_factor
+        if s == 1:
+            return image, None
+        return block_mean(image, s), (image if high_res_return else None)
+
+
+class AdaptiveGrid(_GridBase):
+    """Only the pixels in ``supersampled_indexes`` are split into ``s x s`` sub-pixels.
+
+    Parameters
+    ----------
+    nx, ny, transform_pix2angle, ra_at_xy_0, dec_at_xy_0 : see :class:`RegularGrid`
+    supersampled_indexes : bool array, shape (ny, nx)
+        Pixels evaluated on the ``s x s`` sub-grid.
+    supersampling_factor : int
+    flux_evaluate_indexes : bool array, shape (ny, nx), optional
+        Pixels evaluated at all (both kinds); others get zero flux. ``None``: all.
+
+    Notes
+    -----
+    Evaluation order: first the centres of the evaluated, not-supersampled pixels (row-major),
+    then for each evaluated supersampled pixel (row-major) its ``s^2`` sub-pixels, row-major
+    within the pixel.
+    """
+
+    def __init__(self, nx: int, ny: int, transform_pix2angle, ra_at_xy_0: float,
+                 dec_at_xy_0: float, supersampled_indexes, supersampling_factor: int,
+                 flux_evaluate_indexes=None):
+        super().__init__(nx, ny, transform_pix2angle, ra_at_xy_0, dec_at_xy_0,
+                         supersampling_factor)
+        s = self._supersampling_factor
+        supersampled = _check_mask(supersampled_indexes, self.shape, "supersampled_indexes")
+        if flux_evaluate_indexes is None:
+            evaluate = np.ones(self.shape, dtype=bool)
+        else:
+            evaluate = _check_mask(flux_evaluate_indexes, self.shape, "flux_evaluate_indexes")
+        self._low_index = np.flatnonzero((~supersampled & evaluate).ravel())
+        self._high_index = np.flatnonzero((supersampled & evaluate).ravel())
+        self._num_low = self._low_index.size
+        y_pix, x_pix = np.divmod(np.arange(self._nx * self._ny), self._nx)
+        ra_low, dec_low = self._pix2coord(x_pix[self._low_index], y_pix[self._low_index])
+        offsets = subpixel_offsets(s)
+        # sub-pixel (i, j): i along y (rows), j along x (columns); row-major within a pixel
+        dy = np.repeat(offsets, s)
+        dx = np.tile(offsets, s)
+        x_high = (x_pix[self._high_index][:, None] + dx[None, :]).ravel()
+        y_high = (y_pix[self._high_index][:, None] + dy[None, :]).ravel()
+        ra_high, dec_high = self._pix2coord(x_high, y_high)
+        self._ra_eval = np.concatenate([ra_low, ra_high])
+        self._dec_eval = np.concatenate([dec_low, dec_high])
+        # flat index into the (ny s, nx s) super-image of each high-resolution value
+        rows = (y_pix[self._high_index][:, None] * s + np.repeat(np.arange(s), s)[None, :])
+        cols = (x_pix[self._high_index][:, None] * s + np.tile(np.arange(s), s)[None, :])
+        self._high_sub_index = (rows * (self._nx * s) + cols).ravel()
+
+    def flux_array2image_low_high(self, flux_array, high_res_return: bool = True):
+        """Pixel image (supersampled pixels averaged) and the partial super-image.
+
+        Parameters
+        ----------
+        flux_array : array, shape (..., N)
+        high_res_return : bool
+
+        Returns
+        -------
+        low : array, shape (..., ny, nx)
+        high : array, shape (..., ny s, nx s) or None
+            Sub-pixel values of the supersampled pixels, zero elsewhere.
+        """
+        s = self._supersampling_factor
+        flux_array = jnp.asarray(flux_array)
+        batch = flux_array.shape[:-1]
+        low_values = flux_array[..., :self._num_low]
+        high_values = flux_array[..., self._num_low:]
+        pixel_means = high_values.reshape(batch + (-1, s * s)).mean(axis=-1)
+        flat = jnp.zeros(batch + (self._nx * self._ny,), dtype=flux_array.dtype)
+        flat = flat.at[..., self._low_index].set(low_values)
+        flat = flat.at[..., self._high_index].set(pixel_means)
+        low = flat.reshape(batch + (self._ny, self._nx))
+        if not high_res_return:
+            return low, None
+        high = jnp.zeros(batch + (self._nx * s * self._ny * s,), dtype=flux_array.dtype)
+        high = high.at[..., self._high_sub_index].set(high_values)
+        return low, high.reshape(batch + (self._ny * s, self._nx * s))
