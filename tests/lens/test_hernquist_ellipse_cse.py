@@ -1,0 +1,118 @@
+"""HERNQUIST_ELLIPSE_CSE: parity with lenstronomy's ``HernquistEllipseCSE`` on randomised
+parameters, accuracy of the CSE approximation against the spherical Hernquist profile, finite
+gradients at the centre and at e1 = e2 = 0.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
+from lenstronomy.LensModel.Profiles.hernquist_ellipse_cse import HernquistEllipseCSE as Reference
+
+from chromalens.lens.lens_model import LensModel
+from chromalens.lens.profiles import hernquist, hernquist_ellipse_cse
+
+N_SETS = 200
+
+
+def _draw(rng, n):
+    params = {
+        "sigma0": rng.uniform(0.05, 3.0, n),
+        "Rs": rng.uniform(0.1, 5.0, n),
+        "e1": rng.uniform(-0.5, 0.5, n),
+        "e2": rng.uniform(-0.5, 0.5, n),
+        "center_x": rng.uniform(-0.5, 0.5, n),
+        "center_y": rng.uniform(-0.5, 0.5, n),
+    }
+    params["e1"][:3] = params["e2"][:3] = 0.0  # round
+    return params
+
+
+def _points(rng, params, n_random=40):
+    n = len(params["Rs"])
+    g = np.linspace(-3.0, 3.0, 7)
+    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
+    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
+    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
+    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
+    return x, y
+
+
+@jax.jit
+@jax.vmap
+def _evaluate(x, y, p):
+    return (
+        hernquist_ellipse_cse.deflection(x, y, p),
+        hernquist_ellipse_cse.potential(x, y, p),
+        hernquist_ellipse_cse.hessian(x, y, p),
+    )
+
+
+def _assert_close(actual, expected, rtol, atol_fraction):
+    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
+    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
+    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
+    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
+
+
+def test_parity_with_reference():
+    # mirrors lenstronomy HernquistEllipseCSE.derivatives / function / hessian
+    rng = np.random.default_rng(18)
+    params = _draw(rng, N_SETS)
+    x, y = _points(rng, params)
+    alpha, psi, hess = _evaluate(
+        jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
+    )
+    ref = Reference()
+    alpha_ref, psi_ref, hess_ref = [], [], []
+    for i in range(N_SETS):
+        p = {k: float(v[i]) for k, v in params.items()}
+        alpha_ref.append(ref.derivatives(x[i], y[i], **p))
+        psi_ref.append(ref.function(x[i], y[i], **p))
+        hess_ref.append(ref.hessian(x[i], y[i], **p))
+    _assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
+    _assert_close(psi, np.array(psi_ref), 1e-8, 1e-12)
+    _assert_close(np.stack(hess, 1), np.array(hess_ref), 1e-8, 1e-13)
+
+
+def test_round_limit_approximates_spherical_hernquist():
+    r = np.logspace(-3, 2.5, 60)
+    p = {"sigma0": 1.0, "Rs": 1.0, "center_x": 0.0, "center_y": 0.0}
+    exact = np.asarray(hernquist.deflection(r, np.zeros_like(r), p)[0])
+    cse = hernquist_ellipse_cse.deflection(r, np.zeros_like(r), dict(p, e1=0.0, e2=0.0))[0]
+    np.testing.assert_allclose(np.asarray(cse), exact, rtol=1e-5)
+
+
+def test_gradients_finite_at_edge_cases():
+    """Centre pixel and e1 = e2 = 0, gradients w.r.t. every parameter and x, y."""
+
+    def total(p, x, y):
+        m = hernquist_ellipse_cse
+        ax, ay = m.deflection(x, y, p)
+        return ax + ay + sum(m.hessian(x, y, p)) + m.potential(x, y, p)
+
+    grad = jax.jit(jax.vmap(jax.grad(total, argnums=(0, 1, 2)), in_axes=(None, 0, 0)))
+    for e1, e2 in [(0.0, 0.0), (0.2, -0.1)]:
+        p = {"sigma0": 1.2, "Rs": 0.8, "e1": e1, "e2": e2, "center_x": 0.3, "center_y": -0.2}
+        grads = grad(p, jnp.asarray([0.3, 0.3 + 1e-9, 1.5]), jnp.asarray([-0.2, -0.2, 0.4]))
+        assert all(np.all(np.isfinite(g)) for g in jax.tree_util.tree_leaves(grads))
+
+
+def test_lens_model_parity():
+    rng = np.random.default_rng(11)
+    kwargs = [{"sigma0": 0.6, "Rs": 1.7, "e1": 0.1, "e2": -0.2, "center_x": 0.1, "center_y": -0.1}]
+    x, y = rng.uniform(-3, 3, 30), rng.uniform(-3, 3, 30)
+    ours, ref = LensModel(["HERNQUIST_ELLIPSE_CSE"]), ReferenceLensModel(["HERNQUIST_ELLIPSE_CSE"])
+    np.testing.assert_allclose(
+        np.asarray(ours.alpha(x, y, kwargs)), ref.alpha(x, y, kwargs), rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        np.asarray(ours.hessian(x, y, kwargs)), ref.hessian(x, y, kwargs), rtol=1e-8, atol=1e-13
+    )
+    np.testing.assert_allclose(
+        np.asarray(ours.potential(x, y, kwargs)), ref.potential(x, y, kwargs), rtol=1e-8
+    )
