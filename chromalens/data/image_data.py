@@ -18,6 +18,7 @@ includes one, and the imaging classes check their ``likelihood_mask`` at constru
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -195,9 +196,10 @@ class ImageData(PixelGrid):
             if self._noise_map is not None:
                 self._C_D = np.asarray(self._noise_map**2)
             else:
-                self._C_D = np.asarray(covariance_diagonal(
-                    self._data_clean, self._background_rms, self._exp_map,
-                    self._gradient_boost_factor))
+                with jax.ensure_compile_time_eval():  # concrete even if first asked under jit
+                    self._C_D = np.asarray(covariance_diagonal(
+                        self._data_clean, self._background_rms, self._exp_map,
+                        self._gradient_boost_factor))
         return self._C_D
 
     def C_D_model(self, model):

@@ -1,0 +1,346 @@
+"""Single-band linear fitting: amplitudes of every light component solved by weighted least
+squares, and the resulting log-likelihood.
+
+``ImageLinearFit`` mirrors the reference's ``lenstronomy.ImSim.image_linear_solve.
+ImageLinearFit``. The response matrix ``A`` has one row per linear coefficient (source basis
+functions, then lens-light basis functions, then point-source amplitudes), each the masked,
+flattened image of that component at unit amplitude, times the band's ``flux_scaling``.
+
+Reference conventions kept (see ``spec/reference_notes.md`` §3): the weights of the solve use
+the data-based variance ``C_D`` (+ PSF-variance term), the likelihood the model-based variance;
+``source_marg`` adds the marginalisation term; ``check_positive_flux`` subtracts 1e8 when a
+solved amplitude that must be positive is negative. As the reference documents, the solved
+amplitudes are written into the caller's kwargs dicts (class API only).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .image_model import ImageModel, _as_list
+from .linear_solve import marginalization, weighted_least_squares
+
+__all__ = ["ImageLinearFit"]
+
+#: log-likelihood penalty of a negative solved amplitude, single band (reference value)
+POSITIVITY_PENALTY = 1e8
+
+
+class ImageLinearFit(ImageModel):
+    """Image model of one band with the linear amplitudes solved for.
+
+    Parameters
+    ----------
+    data_class, psf_class, lens_model_class, source_model_class, lens_light_model_class,
+    point_source_class, extinction_class, kwargs_numerics, likelihood_mask,
+    psf_error_map_bool_list, kwargs_pixelbased
+        As :class:`~chromalens.imaging.ImageModel`.
+    linear_solver : bool
+        If True (default) ``likelihood_data_given_model`` solves for the amplitudes; if False
+        it uses the amplitudes in the kwargs (per call overridable).
+    """
+
+    def __init__(self, data_class, psf_class, lens_model_class=None, source_model_class=None,
+                 lens_light_model_class=None, point_source_class=None, extinction_class=None,
+                 kwargs_numerics=None, likelihood_mask=None, psf_error_map_bool_list=None,
+                 kwargs_pixelbased=None, linear_solver: bool = True):
+        super().__init__(data_class, psf_class, lens_model_class, source_model_class,
+                         lens_light_model_class, point_source_class, extinction_class,
+                         kwargs_numerics, likelihood_mask, psf_error_map_bool_list,
+                         kwargs_pixelbased)
+        if not self._mask_index.size:
+            raise ValueError("likelihood_mask has no True pixel: nothing to fit")
+        self.linear_solver = bool(linear_solver)
+        self._mask_index_jnp = jnp.asarray(self._mask_index)
+        self._fused_jit = jax.jit(self._fused_solve,
+                                  static_argnames=("static", "inv_bool", "source_marg"))
+        self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
+
+    # ------------------------------------------------------------------ response
+    def point_source_linear_response_set(self, kwargs_ps, kwargs_lens, kwargs_special=None,
+                                         with_amp: bool = True):
+        """Point-source basis: ``(ra_pos, dec_pos, amp, n)`` lists, one entry per coefficient,
+        with ``delta_x_image`` / ``delta_y_image`` added over all images in order."""
+        ra_pos, dec_pos, amp, n_points = self.PointSource.linear_response_set(
+            kwargs_ps, kwargs_lens, with_amp=with_amp)
+        ra_pos = [np.array(r, dtype=float) for r in ra_pos]
+        dec_pos = [np.array(d, dtype=float) for d in dec_pos]
+        if kwargs_special is not None and "delta_x_image" in kwargs_special:
+            delta_x = np.asarray(kwargs_special["delta_x_image"], dtype=float)
+            delta_y = np.asarray(kwargs_special["delta_y_image"], dtype=float)
+            k = 0
+            for i in range(n_points):
+                for j in range(len(ra_pos[i])):
+                    if k >= len(delta_x):
+                        break
+                    ra_pos[i][j] += delta_x[k]
+                    dec_pos[i][j] += delta_y[k]
+                    k += 1
+        return ra_pos, dec_pos, amp, n_points
+
+    def _point_source_basis(self, kwargs_ps, kwargs_lens, solved, special):
+        """Unit-amplitude point-source images, one per coefficient, (n_ps, ny, nx) (pure)."""
+        ra, dec, amp, basis_index, n_basis = self.PointSource.linear_response_arrays(
+            kwargs_ps, kwargs_lens, solved, special)
+        if n_basis == 0:
+            return jnp.zeros((0, self.Data.ny, self.Data.nx))
+        images = self.ImageNumerics.point_source_images(ra, dec, amp)
+        summed = jax.ops.segment_sum(images, jnp.asarray(basis_index), num_segments=n_basis)
+        return summed * self._flux_scaling
+
+    def _response_pure(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
+                       solved, special, static):
+        """Masked response matrix (m, n) from the dynamic kwargs (pure, jit-compiled)."""
+        blocks = [self._extended_basis(kwargs_lens, source, light, extinction, tau0_list,
+                                       static=static, unconvolved=False)]
+        if self.PointSource.point_source_type_list:
+            blocks.append(self._point_source_basis(kwargs_ps, kwargs_lens, solved, special))
+        images = jnp.concatenate(blocks, axis=0)
+        flat = images.reshape(images.shape[0], -1)
+        return jnp.nan_to_num(jnp.take(flat, self._mask_index_jnp, axis=1))
+
+    def _fused_solve(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
+                     special, model_error, linear_prior, static, inv_bool, source_marg):
+        """Response, weighted solve, model image and log-likelihood in one compiled call."""
+        A = self._response_pure(kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
+                                solved, special, static)
+        model_error = jnp.broadcast_to(model_error, (self.Data.ny, self.Data.nx))
+        variance = jnp.take((self.Data.C_D + model_error).ravel(), self._mask_index_jnp)
+        data = jnp.take(jnp.asarray(self.Data.data_finite).ravel(), self._mask_index_jnp)
+        param, cov, model_1d = weighted_least_squares(A, 1.0 / variance, data,
+                                                      inv_bool=inv_bool)
+        model = jnp.zeros(self.Data.num_pixel).at[self._mask_index_jnp].set(model_1d)
+        model = model.reshape(self.Data.ny, self.Data.nx)
+        logL = self.Data.log_likelihood(model, self._mask_jnp, model_error)
+        if source_marg and cov is not None:
+            logL = logL + marginalization(cov, linear_prior)
+        return logL, param, cov, model
+
+    def _dynamic_inputs(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                        kwargs_extinction, kwargs_special):
+        """Split the class-API kwargs into the pure engine's dynamic and static inputs."""
+        kwargs_lens = _as_list(kwargs_lens)
+        kwargs_source = _as_list(kwargs_source)
+        kwargs_lens_light = _as_list(kwargs_lens_light)
+        self._check_kwargs(kwargs_source, kwargs_lens_light)
+        static = self._static_of(kwargs_source, kwargs_lens_light, kwargs_extinction)
+        source, light, extinction = self._dynamic_of(kwargs_source, kwargs_lens_light,
+                                                     kwargs_extinction)
+        tau0_list = None if kwargs_special is None else kwargs_special.get("tau0_list")
+        special = None
+        if kwargs_special is not None and "delta_x_image" in kwargs_special:
+            special = {"delta_x_image": kwargs_special["delta_x_image"],
+                       "delta_y_image": kwargs_special["delta_y_image"]}
+        solved = None
+        if self.PointSource.point_source_type_list:
+            solved = self.PointSource.solve_image_positions(kwargs_ps, kwargs_lens)
+        else:
+            kwargs_ps = None
+        return (kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
+                special), static
+
+    def _response_images(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                         kwargs_extinction, kwargs_special, unconvolved=False):
+        extended = self._call_extended(self._extended_basis_jit, kwargs_lens, kwargs_source,
+                                       kwargs_lens_light, kwargs_extinction, kwargs_special,
+                                       unconvolved)
+        if not self.PointSource.point_source_type_list:
+            return extended
+        ra_pos, dec_pos, amp, n_points = self.point_source_linear_response_set(
+            kwargs_ps, kwargs_lens, kwargs_special, with_amp=False)
+        images = [self.ImageNumerics.point_source_rendering(
+            np.atleast_1d(ra_pos[i]), np.atleast_1d(dec_pos[i]), np.atleast_1d(amp[i]),
+            unconvolved=unconvolved) for i in range(n_points)]
+        if not images:
+            return extended
+        return jnp.concatenate([extended, jnp.stack(images) * self._flux_scaling], axis=0)
+
+    def _check_kwargs(self, kwargs_source, kwargs_lens_light):
+        if self.SourceModel.profile_type_list:
+            self.SourceModel.check_parameters(_as_list(kwargs_source))
+        if self.LensLightModel.profile_type_list:
+            self.LensLightModel.check_parameters(_as_list(kwargs_lens_light))
+
+    def linear_response_matrix(self, kwargs_lens=None, kwargs_source=None,
+                               kwargs_lens_light=None, kwargs_ps=None, kwargs_extinction=None,
+                               kwargs_special=None, unconvolved: bool = False) -> np.ndarray:
+        """Response matrix ``A``, shape (m, num_data_evaluate), already x flux_scaling.
+
+        Row order: source basis functions, lens-light basis functions, point sources.
+        """
+        if not unconvolved:
+            inputs, static = self._dynamic_inputs(kwargs_lens, kwargs_source,
+                                                  kwargs_lens_light, kwargs_ps,
+                                                  kwargs_extinction, kwargs_special)
+            return np.asarray(self._response_jit(*inputs, static=static))
+        self._check_kwargs(kwargs_source, kwargs_lens_light)
+        images = self._response_images(kwargs_lens, kwargs_source, kwargs_lens_light,
+                                       kwargs_ps, kwargs_extinction, kwargs_special,
+                                       unconvolved)
+        return np.asarray(self._mask_rows(images))
+
+    def _mask_rows(self, images):
+        flat = images.reshape(images.shape[0], -1)
+        return jnp.nan_to_num(jnp.take(flat, self._mask_index_jnp, axis=1))
+
+    def num_param_linear(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
+                         kwargs_ps=None) -> int:
+        """Number of linear coefficients ``m``."""
+        n = self.SourceModel.num_param_linear(_as_list(kwargs_source))
+        n += self.LensLightModel.num_param_linear(_as_list(kwargs_lens_light))
+        if self.PointSource.point_source_type_list:
+            n += self.PointSource.num_basis(kwargs_ps, kwargs_lens)
+        return int(n)
+
+    # ------------------------------------------------------------------ solve
+    def image_linear_solve(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
+                           kwargs_ps=None, kwargs_extinction=None, kwargs_special=None,
+                           inv_bool: bool = False):
+        """Solve for the amplitudes and return the best-fit model.
+
+        Returns
+        -------
+        model : ndarray (ny, nx)
+            Best-fit image, zero outside the likelihood mask.
+        model_error : ndarray (ny, nx)
+            PSF-variance error term (zeros without a psf_variance_map).
+        cov_param : ndarray (m, m) or None
+            Covariance of the amplitudes if ``inv_bool``.
+        param : ndarray (m,)
+            The amplitudes (also written into the kwargs dicts, as the reference does).
+        """
+        _, _, cov, param, model, model_error = self._solve(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+            kwargs_special, inv_bool=inv_bool)
+        ImageLinearFit.update_linear_kwargs(self, param, kwargs_lens, kwargs_source,
+                                            kwargs_lens_light, kwargs_ps)
+        return model, model_error, cov, param
+
+    def _engine_inputs(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                       kwargs_extinction, kwargs_special):
+        """``(dynamic inputs, static configuration, PSF-variance map)`` of the engine."""
+        inputs, static = self._dynamic_inputs(kwargs_lens, kwargs_source, kwargs_lens_light,
+                                              kwargs_ps, kwargs_extinction, kwargs_special)
+        model_error = ImageModel._error_map_model(self, inputs[0], kwargs_ps, kwargs_special)
+        return inputs, static, model_error
+
+    def _solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+               kwargs_extinction, kwargs_special, inv_bool=False, source_marg=False,
+               linear_prior=None):
+        """Run the compiled engine; returns numpy ``(logL, marg, cov, param, model, error)``."""
+        inputs, static, model_error = self._engine_inputs(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+            kwargs_special)
+        logL, param, cov, model = self._fused_jit(
+            *inputs, model_error, linear_prior, static=static,
+            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
+        cov = None if cov is None else np.asarray(cov)
+        return float(logL), None, cov, np.asarray(param), np.asarray(model), model_error
+
+    def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
+                                    kwargs_lens_light=None, kwargs_ps=None,
+                                    kwargs_extinction=None, kwargs_special=None,
+                                    source_marg: bool = False, linear_prior=None,
+                                    check_positive_flux: bool = False, linear_solver=None):
+        """Log-likelihood with the amplitudes solved for.
+
+        Returns
+        -------
+        logL : float
+        param : ndarray (m,) or None
+            Solved amplitudes (None when the linear solver is off).
+        """
+        use_solver = self.linear_solver if linear_solver is None else bool(linear_solver)
+        if not use_solver:
+            logL = ImageModel.likelihood_data_given_model(
+                self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                kwargs_extinction, kwargs_special)
+            return logL, None
+        logL, _, cov, param, _, _ = self._solve(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+            kwargs_special, inv_bool=source_marg, source_marg=source_marg,
+            linear_prior=linear_prior)
+        ImageLinearFit.update_linear_kwargs(self, param, kwargs_lens, kwargs_source,
+                                            kwargs_lens_light, kwargs_ps)
+        if check_positive_flux and not ImageLinearFit.check_positive_flux(
+                self, kwargs_source, kwargs_lens_light, kwargs_ps):
+            logL -= POSITIVITY_PENALTY
+        return logL, param
+
+    def likelihood_data_given_model_solution(self, model, model_error, cov_matrix, param,
+                                             kwargs_lens, kwargs_source, kwargs_lens_light,
+                                             kwargs_ps, source_marg: bool = False,
+                                             linear_prior=None,
+                                             check_positive_flux: bool = False) -> float:
+        """Log-likelihood of a solved model, plus marginalisation and positivity terms."""
+        logL = float(self.Data.log_likelihood(model, self.likelihood_mask, model_error))
+        if cov_matrix is not None and source_marg:
+            logL += float(marginalization(jnp.asarray(cov_matrix), linear_prior))
+        if check_positive_flux:
+            ImageLinearFit.update_linear_kwargs(self, param, kwargs_lens, kwargs_source,
+                                                kwargs_lens_light, kwargs_ps)
+            if not ImageLinearFit.check_positive_flux(self, kwargs_source, kwargs_lens_light,
+                                                      kwargs_ps):
+                logL -= POSITIVITY_PENALTY
+        return logL
+
+    # ------------------------------------------------------------------ amplitudes
+    def update_linear_kwargs(self, param, kwargs_lens, kwargs_source, kwargs_lens_light,
+                             kwargs_ps):
+        """Write the amplitudes into the kwargs dicts in place (reference behaviour).
+
+        Returns ``(kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)``.
+        """
+        param = np.asarray(param)
+        i = 0
+        if kwargs_source is not None:
+            kwargs_source, i = self.SourceModel.update_linear(param, i, kwargs_source)
+        if kwargs_lens_light is not None:
+            kwargs_lens_light, i = self.LensLightModel.update_linear(param, i,
+                                                                     kwargs_lens_light)
+        if kwargs_ps is not None and self.PointSource.point_source_type_list:
+            kwargs_ps, i = self.PointSource.update_linear(param, i, kwargs_ps, kwargs_lens)
+        return kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps
+
+    def linear_param_from_kwargs(self, kwargs_source, kwargs_lens_light, kwargs_ps) -> list:
+        """Amplitudes of the kwargs in solver order (inverse of ``update_linear_kwargs``)."""
+        param = []
+        param += [float(v) for v in self.SourceModel.linear_param_from_kwargs(
+            _as_list(kwargs_source))]
+        param += [float(v) for v in self.LensLightModel.linear_param_from_kwargs(
+            _as_list(kwargs_lens_light))]
+        if self.PointSource.point_source_type_list:
+            param += [float(v) for v in self.PointSource.linear_param_from_kwargs(kwargs_ps)]
+        return param
+
+    def check_positive_flux(self, kwargs_source, kwargs_lens_light, kwargs_ps) -> bool:
+        """True if no amplitude that must be positive is negative (point sources included).
+
+        ``kwargs_ps=None`` is treated as no point sources (the reference raises).
+        """
+        ok = True
+        if kwargs_ps is not None and self.PointSource.point_source_type_list:
+            ok = bool(self.PointSource.check_positive_flux(kwargs_ps))
+        if kwargs_source:
+            ok = ok and bool(self.SourceModel.check_positive_flux_profile(kwargs_source))
+        if kwargs_lens_light:
+            ok = ok and bool(self.LensLightModel.check_positive_flux_profile(kwargs_lens_light))
+        return ok
+
+    def error_map_source(self, kwargs_source, x_grid, y_grid, cov_param) -> np.ndarray:
+        """Variance of the reconstructed source at source-plane points ``(x_grid, y_grid)``.
+
+        ``e_i = b_i^T C_ss b_i`` with ``b_i`` the source basis functions at point ``i``
+        (unit amplitude, surface brightness) and ``C_ss`` the source block of ``cov_param``.
+        Returns zeros (like ``x_grid``) when ``cov_param`` is None.
+        """
+        x_grid = np.asarray(x_grid, dtype=float)
+        if cov_param is None or not self.SourceModel.profile_type_list:
+            return np.zeros_like(x_grid)
+        basis = np.asarray(self.SourceModel.basis_stack(x_grid, np.asarray(y_grid, float),
+                                                        kwargs_source))
+        n = basis.shape[0]
+        cov = np.asarray(cov_param)[:n, :n]
+        return np.einsum("i...,ij,j...->...", basis, cov, basis)

@@ -1,0 +1,220 @@
+"""Several bands, one linear solve: the amplitudes are shared by all bands."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..imaging.linear_solve import marginalization, weighted_least_squares
+from .multi_linear import MultiLinear
+
+__all__ = ["JointLinear"]
+
+#: log-likelihood penalty of a negative amplitude in the joint modes (reference value)
+JOINT_POSITIVITY_PENALTY = 1e5
+
+_LINEAR_INDEX_KEYS = ("index_source_light_model_list", "index_lens_light_model_list",
+                      "index_point_source_model_list")
+
+
+def _check_same_linear_models(kwargs_model: dict, num_bands: int) -> None:
+    """The joint solve needs the same light and point-source models in every band."""
+    for key in _LINEAR_INDEX_KEYS:
+        index_list = kwargs_model.get(key)
+        if index_list is None or kwargs_model.get("all_models", False):
+            continue
+        first = list(index_list[0])
+        for band in range(1, min(num_bands, len(index_list))):
+            if list(index_list[band]) != first:
+                raise ValueError(
+                    f"JointLinear needs the same models in every band: kwargs_model[{key!r}] "
+                    f"selects {first} in band 0 and {list(index_list[band])} in band {band}; "
+                    f"use MultiLinear for band-dependent models"
+                )
+
+
+class JointLinear(MultiLinear):
+    """Multi-band model with one weighted linear solve over all computed bands.
+
+    The response matrices of the bands are concatenated along the pixel axis, so each
+    amplitude is shared by all bands (each band's ``flux_scaling`` sets its relative
+    normalisation). Models that differ between bands are refused.
+
+    Parameters
+    ----------
+    multi_band_list : list of [kwargs_data, kwargs_psf, kwargs_numerics]
+    kwargs_model : dict
+    compute_bool : list of bool, optional
+    likelihood_mask_list : list of arrays, optional
+    """
+
+    def __init__(self, multi_band_list, kwargs_model: dict, compute_bool=None,
+                 likelihood_mask_list=None):
+        if isinstance(kwargs_model, dict):
+            _check_same_linear_models(kwargs_model, len(multi_band_list))
+        super().__init__(multi_band_list, kwargs_model,
+                         likelihood_mask_list=likelihood_mask_list, compute_bool=compute_bool)
+        self.type = "joint-linear"
+        self._joint_jit = jax.jit(self._joint_pure,
+                                  static_argnames=("statics", "inv_bool", "source_marg"))
+
+    # ------------------------------------------------------------------ stacked pieces
+    def _band_responses(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                        kwargs_extinction, kwargs_special) -> list[np.ndarray]:
+        responses = []
+        for band in self._computed_bands():
+            responses.append(self._image_model_list[band].linear_response_matrix(
+                kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                kwargs_special))
+        sizes = {response.shape[0] for response in responses}
+        if len(sizes) > 1:
+            raise ValueError(
+                f"JointLinear: the bands have different numbers of linear coefficients "
+                f"{[r.shape[0] for r in responses]}; the joint solve needs the same models"
+            )
+        return responses
+
+    def linear_response_matrix(self, kwargs_lens=None, kwargs_source=None,
+                               kwargs_lens_light=None, kwargs_ps=None, kwargs_extinction=None,
+                               kwargs_special=None) -> np.ndarray:
+        """Joint response, shape (m, sum of the computed bands' masked pixels)."""
+        responses = self._band_responses(kwargs_lens, kwargs_source, kwargs_lens_light,
+                                         kwargs_ps, kwargs_extinction, kwargs_special)
+        return np.concatenate(responses, axis=1)
+
+    @property
+    def data_response(self) -> np.ndarray:
+        """Masked data of the computed bands, concatenated, 1-D."""
+        return np.concatenate([self._image_model_list[band].data_response
+                               for band in self._computed_bands()])
+
+    def error_response(self, kwargs_lens, kwargs_ps, kwargs_special=None):
+        """``(C_D_response concatenated 1-D, [model_error (ny, nx) per computed band])``."""
+        variances, errors = [], []
+        for band in self._computed_bands():
+            variance, error = self._image_model_list[band].error_response(
+                kwargs_lens, kwargs_ps, kwargs_special)
+            variances.append(variance)
+            errors.append(error)
+        return np.concatenate(variances), errors
+
+    def _array2image_list(self, array) -> list[np.ndarray]:
+        """Split a joint 1-D masked array into per-computed-band images (zeros outside masks)."""
+        images, start = [], 0
+        for band in self._computed_bands():
+            n = self._num_response_list[band]
+            images.append(self._image_model_list[band].array_masked2image(
+                array[start:start + n]))
+            start += n
+        return images
+
+    # ------------------------------------------------------------------ solve
+    def _extra_rows(self) -> np.ndarray | None:
+        """Response rows appended to the model rows in the solve (none here)."""
+        return None
+
+    def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg):
+        """Responses of all computed bands, one weighted solve, per-band likelihoods (pure)."""
+        computed = self._computed_bands()
+        responses, variances, data = [], [], []
+        for i, band in enumerate(computed):
+            model = self._image_model_list[band]
+            responses.append(model._response_pure(*inputs[i], static=statics[i]))
+            error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
+            variances.append(jnp.take((model.Data.C_D + error).ravel(), model._mask_index_jnp))
+            data.append(jnp.take(jnp.asarray(model.Data.data_finite).ravel(),
+                                 model._mask_index_jnp))
+        A = jnp.concatenate(responses, axis=1)
+        extra = self._extra_rows()
+        if extra is not None:
+            A = jnp.concatenate([A, jnp.asarray(extra)], axis=0)
+        param, cov, model_1d = weighted_least_squares(
+            A, 1.0 / jnp.concatenate(variances), jnp.concatenate(data), inv_bool=inv_bool)
+        logL, start, images = 0.0, 0, []
+        for i, band in enumerate(computed):
+            model = self._image_model_list[band]
+            n = self._num_response_list[band]
+            image = jnp.zeros(model.Data.num_pixel).at[model._mask_index_jnp].set(
+                model_1d[start:start + n]).reshape(model.Data.ny, model.Data.nx)
+            start += n
+            images.append(image)
+            logL = logL + model.Data.log_likelihood(image, model._mask_jnp, model_errors[i])
+        if source_marg and cov is not None:
+            logL = logL + marginalization(cov, linear_prior)
+        return logL, param, cov, images
+
+    def _linear_solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
+                      kwargs_extinction, kwargs_special, inv_bool, source_marg=False,
+                      linear_prior=None):
+        """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy)."""
+        inputs, statics, errors = [], [], []
+        for band in self._computed_bands():
+            band_inputs, static, error = self._image_model_list[band].band_engine_inputs(
+                kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                kwargs_special)
+            inputs.append(band_inputs)
+            statics.append(static)
+            errors.append(error)
+        logL, param, cov, images = self._joint_jit(
+            inputs, errors, linear_prior, statics=tuple(statics),
+            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
+        cov = None if cov is None else np.asarray(cov)
+        return [np.asarray(image) for image in images], errors, cov, np.asarray(param), \
+            float(logL)
+
+    def _public_param(self, param, cov):
+        """Map the solve's parameters to the returned layout (identity here)."""
+        return param, cov
+
+    def image_linear_solve(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
+                           kwargs_ps=None, kwargs_extinction=None, kwargs_special=None,
+                           inv_bool: bool = False):
+        """One weighted least-squares solve over all computed bands.
+
+        Returns
+        -------
+        wls_list : list of (ny, nx) arrays, one per computed band
+        error_map_list : list of (ny, nx) arrays, one per computed band
+        cov_param : (M, M) array or None
+        param : (M,) array
+            ``M = m`` here (``m + num_bands`` for JointLinear_VaryBG). The amplitudes are
+            *not* written into the kwargs (reference behaviour; use ``update_linear_kwargs``).
+            ``kwargs_special`` reaches the PSF-variance term (the reference drops it there).
+        """
+        wls_list, errors, cov, param, _ = self._linear_solve(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+            kwargs_special, inv_bool)
+        param, cov = self._public_param(param, cov)
+        return wls_list, errors, cov, param
+
+    def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
+                                    kwargs_lens_light=None, kwargs_ps=None,
+                                    kwargs_extinction=None, kwargs_special=None,
+                                    source_marg: bool = False, linear_prior=None,
+                                    check_positive_flux: bool = False):
+        """Joint log-likelihood.
+
+        Returns
+        -------
+        logL : float
+            Sum of the bands' log-likelihoods of the joint model, plus the marginalisation
+            term (``source_marg``, scalar ``linear_prior``); with ``check_positive_flux`` the
+            input amplitudes of band 0 are checked (reference behaviour) and 1e5 subtracted
+            if one is negative.
+        param : (m,) array
+        """
+        _, _, _, param, logL = self._linear_solve(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+            kwargs_special, source_marg, source_marg=source_marg, linear_prior=linear_prior)
+        if check_positive_flux and self._num_bands > 0:
+            if not self._image_model_list[0].check_positive_flux(kwargs_source,
+                                                                 kwargs_lens_light, kwargs_ps):
+                logL -= JOINT_POSITIVITY_PENALTY
+        return logL, self._public_param(param, None)[0]
+
+    def update_linear_kwargs(self, param, model_band, kwargs_lens, kwargs_source,
+                             kwargs_lens_light, kwargs_ps):
+        """Write the joint amplitudes into band ``model_band``'s dicts (band-subset 4-tuple)."""
+        return self._image_model_list[model_band].update_linear_kwargs(
+            param, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)

@@ -1,0 +1,95 @@
+"""Bookkeeping shared by every multi-band class: the bands, which are computed, their sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MultiDataBase"]
+
+
+class MultiDataBase:
+    """Base of the multi-band classes.
+
+    Parameters
+    ----------
+    image_model_list : list of SingleBandMultiModel
+        One image model per band.
+    compute_bool : list of bool, optional
+        Which bands enter the fit (all by default). numpy booleans count as booleans (the
+        reference silently skips a band given ``np.True_``).
+    """
+
+    def __init__(self, image_model_list, compute_bool=None):
+        self._num_bands = len(image_model_list)
+        if compute_bool is None:
+            compute_bool = [True] * self._num_bands
+        if len(compute_bool) != self._num_bands:
+            raise ValueError(
+                f"compute_bool has {len(compute_bool)} entries for {self._num_bands} bands"
+            )
+        for band, value in enumerate(compute_bool):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"compute_bool[{band}] must be a boolean, got {value!r}")
+        self._compute_bool = [bool(value) for value in compute_bool]
+        self._image_model_list = image_model_list
+        self._num_response_list = [model.num_data_evaluate for model in image_model_list]
+
+    @property
+    def num_bands(self) -> int:
+        """Number of bands (computed or not)."""
+        return self._num_bands
+
+    @property
+    def compute_bool(self) -> list[bool]:
+        """Which bands are computed."""
+        return list(self._compute_bool)
+
+    @property
+    def image_model_list(self) -> list:
+        """The per-band image models."""
+        return self._image_model_list
+
+    @property
+    def num_response_list(self) -> list[int]:
+        """Number of masked-in pixels of every band (computed or not)."""
+        return self._num_response_list
+
+    @property
+    def num_data_evaluate(self) -> int:
+        """Number of masked-in pixels over the computed bands."""
+        return int(sum(n for n, on in zip(self._num_response_list, self._compute_bool,
+                                          strict=True) if on))
+
+    def _computed_bands(self):
+        return [i for i in range(self._num_bands) if self._compute_bool[i]]
+
+    def reset_point_source_cache(self, cache: bool = True) -> None:
+        """Accepted for compatibility: chromalens keeps no point-source cache (every call
+        solves the lens equation afresh, so there is nothing to reset)."""
+
+    def num_param_linear(self, kwargs_lens, kwargs_source, kwargs_lens_light,
+                         kwargs_ps) -> int:
+        """Sum over the computed bands of each band's number of linear coefficients.
+
+        (For the joint classes this is, as in the reference, the per-band sum, not the size
+        of the joint solve.)
+        """
+        return int(sum(self._image_model_list[i].num_param_linear(
+            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
+            for i in self._computed_bands()))
+
+    def reduced_residuals(self, model_list, error_map_list=None) -> list:
+        """Normalised residual images of the computed bands.
+
+        ``model_list`` may hold one entry per band (as MultiLinear returns, ``None`` for
+        skipped bands) or one per computed band (as the joint classes return).
+        """
+        computed = self._computed_bands()
+        per_band = len(model_list) == self._num_bands
+        residuals = []
+        for counter, band in enumerate(computed):
+            index = band if per_band else counter
+            error = 0 if error_map_list is None else error_map_list[index]
+            residuals.append(self._image_model_list[band].reduced_residuals(
+                model_list[index], error_map=0 if error is None else error))
+        return residuals

@@ -1,0 +1,150 @@
+"""Several bands, shared non-linear parameters, linear amplitudes solved band by band."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from ..imaging.linear_fit import POSITIVITY_PENALTY
+from .multi_data_base import MultiDataBase
+from .single_band_multi_model import SingleBandMultiModel, check_multi_band_list
+
+__all__ = ["MultiLinear"]
+
+
+class MultiLinear(MultiDataBase):
+    """Multi-band model with an independent linear solve per band.
+
+    Parameters
+    ----------
+    multi_band_list : list of [kwargs_data, kwargs_psf, kwargs_numerics]
+    kwargs_model : dict
+        Model lists for all bands, with optional ``index_*_model_list`` per band.
+    likelihood_mask_list : list of arrays, optional
+    compute_bool : list of bool, optional
+        Bands to compute (all by default).
+    kwargs_pixelbased : None
+        Not supported.
+    linear_solver : bool
+        False is allowed for a single band only (as in the reference).
+    """
+
+    def __init__(self, multi_band_list, kwargs_model: dict, likelihood_mask_list=None,
+                 compute_bool=None, kwargs_pixelbased=None, linear_solver: bool = True):
+        check_multi_band_list(multi_band_list)
+        if linear_solver is False and len(multi_band_list) > 1:
+            raise ValueError(
+                "linear_solver=False is only supported for a single band in MultiLinear"
+            )
+        image_model_list = [
+            SingleBandMultiModel(multi_band_list, kwargs_model,
+                                 likelihood_mask_list=likelihood_mask_list, band_index=band,
+                                 kwargs_pixelbased=kwargs_pixelbased,
+                                 linear_solver=linear_solver)
+            for band in range(len(multi_band_list))
+        ]
+        super().__init__(image_model_list, compute_bool=compute_bool)
+        self.type = "multi-linear"
+        self.linear_solver = linear_solver
+        self._bands_jit = jax.jit(self._solve_bands_pure,
+                                  static_argnames=("statics", "inv_bool", "source_marg"))
+
+    # ------------------------------------------------------------------ engine
+    def _solve_bands_pure(self, inputs, model_errors, priors, statics, inv_bool, source_marg):
+        """Every computed band's fused solve in one compiled call (pure)."""
+        return [self._image_model_list[band]._fused_solve(
+            *inputs[i], model_errors[i], priors[i], static=statics[i], inv_bool=inv_bool,
+            source_marg=source_marg) for i, band in enumerate(self._computed_bands())]
+
+    def _solve_bands(self, kwargs, inv_bool, source_marg, priors):
+        """Run all computed bands; numpy results per computed band, and the error maps."""
+        inputs, statics, errors = [], [], []
+        for band in self._computed_bands():
+            band_inputs, static, error = self._image_model_list[band].band_engine_inputs(*kwargs)
+            inputs.append(band_inputs)
+            statics.append(static)
+            errors.append(error)
+        results = self._bands_jit(inputs, errors, priors, statics=tuple(statics),
+                                  inv_bool=bool(inv_bool or source_marg),
+                                  source_marg=bool(source_marg))
+        out = []
+        for logL, param, cov, model in results:
+            out.append((float(logL), np.asarray(param), None if cov is None else np.asarray(cov),
+                        np.asarray(model)))
+        return out, errors
+
+    def image_linear_solve(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
+                           kwargs_ps=None, kwargs_extinction=None, kwargs_special=None,
+                           inv_bool: bool = False):
+        """Solve every computed band.
+
+        Returns
+        -------
+        wls_list, error_map_list, cov_param_list, param_list : lists of length num_bands
+            Per band as ``SingleBandMultiModel.image_linear_solve``; ``None`` for skipped
+            bands. Amplitudes are written into the kwargs dicts band after band, so shared
+            components end with the last computed band's values (reference behaviour).
+        """
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                  kwargs_special)
+        solved, errors = self._solve_bands(kwargs, inv_bool, False,
+                                           [None] * len(self._computed_bands()))
+        results = [(None, None, None, None)] * self._num_bands
+        for (_, param, cov, model), error, band in zip(solved, errors, self._computed_bands(),
+                                                       strict=True):
+            results[band] = (model, error, cov, param)
+            self._image_model_list[band].update_linear_kwargs(
+                param, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
+        wls_list, error_list, cov_list, param_list = (list(x) for x in zip(*results,
+                                                                            strict=True))
+        return wls_list, error_list, cov_list, param_list
+
+    def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
+                                    kwargs_lens_light=None, kwargs_ps=None,
+                                    kwargs_extinction=None, kwargs_special=None,
+                                    source_marg: bool = False, linear_prior=None,
+                                    check_positive_flux: bool = False):
+        """Sum of the computed bands' log-likelihoods.
+
+        ``linear_prior`` is a list with one prior width (or None) per band.
+
+        Returns
+        -------
+        logL : float
+        param_list : list of length num_bands (None for skipped bands)
+        """
+        if linear_prior is None:
+            linear_prior = [None] * self._num_bands
+        if not isinstance(linear_prior, (list, tuple, np.ndarray)):
+            raise TypeError("MultiLinear: linear_prior must be a list with one entry per band")
+        if len(linear_prior) != self._num_bands:
+            raise ValueError(
+                f"linear_prior must have one entry per band ({self._num_bands}), "
+                f"got {len(linear_prior)}"
+            )
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                  kwargs_special)
+        computed = self._computed_bands()
+        solved, _ = self._solve_bands(kwargs, source_marg, source_marg,
+                                      [linear_prior[band] for band in computed])
+        logL = 0.0
+        param_list = [None] * self._num_bands
+        for (logL_band, param, _, _), band in zip(solved, computed, strict=True):
+            model = self._image_model_list[band]
+            model.update_linear_kwargs(param, kwargs_lens, kwargs_source, kwargs_lens_light,
+                                       kwargs_ps)
+            if check_positive_flux and not model.check_positive_flux(
+                    kwargs_source, kwargs_lens_light, kwargs_ps):
+                logL_band -= POSITIVITY_PENALTY
+            logL += logL_band
+            param_list[band] = param
+        return logL, param_list
+
+    def update_linear_kwargs(self, param, model_band, kwargs_lens, kwargs_source,
+                             kwargs_lens_light, kwargs_ps):
+        """Write band ``model_band``'s amplitudes ``param[model_band]`` into its dicts.
+
+        Returns the band-subset 4-tuple ``(lens, source, lens_light, ps)``.
+        """
+        return self._image_model_list[model_band].update_linear_kwargs(
+            param[model_band], kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
