@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import functional
 from .image_model import ImageModel, _as_list
 from .linear_solve import marginalization, weighted_least_squares
 
@@ -344,3 +345,103 @@ class ImageLinearFit(ImageModel):
         n = basis.shape[0]
         cov = np.asarray(cov_param)[:n, :n]
         return np.einsum("i...,ij,j...->...", basis, cov, basis)
+
+    # ------------------------------------------------------------------ functional face
+    def _select_pytree(self, kwargs: dict | None) -> dict | None:
+        """The band's part of a parameter pytree (identity for a single band)."""
+        return kwargs
+
+    def _prepare_function(self, kwargs_template):
+        template = None if kwargs_template is None else self._select_pytree(kwargs_template)
+        return functional.prepare(self, template)
+
+    def _positive_pure(self, param, kwargs: dict):
+        """Pure positivity check of amplitudes ``param`` written into (band-subset) kwargs."""
+        _, source, light, ps, _, _ = functional.as_tuple(kwargs)
+        ok = jnp.asarray(True)
+        i = 0
+        if self.SourceModel.profile_type_list:
+            source, i = self.SourceModel.with_linear_amplitudes(param, i, source)
+            ok = ok & self.SourceModel.check_positive_flux_profile(source)
+        if self.LensLightModel.profile_type_list:
+            light, i = self.LensLightModel.with_linear_amplitudes(param, i, light)
+            ok = ok & self.LensLightModel.check_positive_flux_profile(light)
+        if self.PointSource.point_source_type_list and ps is not None:
+            n_ps = param.shape[0] - i
+            ps_param = param[i:]
+            ok = ok & jnp.all(ps_param >= 0) if n_ps else ok
+        return ok
+
+    def _pure_band(self, kwargs, spec, source_marg=False, linear_prior=None,
+                   check_positive_flux=False):
+        """``(logL, param, model image, cov)`` of the band from a full parameter pytree."""
+        kwargs = self._select_pytree(kwargs)
+        inputs, static = functional.pure_inputs(self, kwargs, spec)
+        error = functional.pure_error_map(self, inputs[0], inputs[5], inputs[6], inputs[7])
+        logL, param, cov, model = self._fused_solve(
+            *inputs, error, linear_prior, static=static, inv_bool=bool(source_marg),
+            source_marg=bool(source_marg))
+        if check_positive_flux:
+            logL = jnp.where(self._positive_pure(param, kwargs), logL,
+                             logL - POSITIVITY_PENALTY)
+        return logL, param, model, cov
+
+    def log_likelihood_function(self, kwargs_template: dict | None = None,
+                                source_marg: bool = False, linear_prior=None,
+                                check_positive_flux: bool = False):
+        """Pure log-likelihood ``f(kwargs) -> logL`` (linear amplitudes solved inside).
+
+        Parameters
+        ----------
+        kwargs_template : dict, optional
+            Parameter pytree fixing what cannot be traced (``n_max``; solver image positions);
+            see :mod:`chromalens.imaging.functional`.
+        source_marg, linear_prior, check_positive_flux
+            As in :meth:`likelihood_data_given_model`.
+
+        Returns
+        -------
+        callable
+            ``f(kwargs: dict) -> jax scalar``; jit / vmap / grad-able, equal to
+            ``likelihood_data_given_model(**kwargs)[0]``.
+        """
+        spec = self._prepare_function(kwargs_template)
+
+        def log_likelihood(kwargs):
+            return self._pure_band(kwargs, spec, source_marg, linear_prior,
+                                   check_positive_flux)[0]
+
+        return log_likelihood
+
+    def image_function(self, kwargs_template: dict | None = None):
+        """Pure ``g(kwargs) -> (model image (ny, nx), amplitudes (m,))`` of the best fit.
+
+        The model image is the weighted least-squares model (zero outside the mask), as
+        :meth:`image_linear_solve` returns it.
+        """
+        spec = self._prepare_function(kwargs_template)
+
+        def image(kwargs):
+            _, param, model, _ = self._pure_band(kwargs, spec)
+            return model, param
+
+        return image
+
+    def log_likelihood_batch(self, params_batch, kwargs_template: dict | None = None,
+                             chunk_size: int = 64, **options):
+        """Log-likelihoods of many parameter sets in one compiled, vectorised call.
+
+        Parameters
+        ----------
+        params_batch : list of parameter pytrees, or one pytree with a leading batch axis
+        kwargs_template, options
+            As :meth:`log_likelihood_function`.
+        chunk_size : int
+            Sets evaluated together (memory bound); the rest runs chunk after chunk.
+
+        Returns
+        -------
+        numpy array (N,)
+        """
+        return functional.log_likelihood_batch(self, params_batch, kwargs_template,
+                                               chunk_size, **options)

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..imaging import functional
 from ..imaging.linear_solve import marginalization, weighted_least_squares
 from .multi_linear import MultiLinear
 
@@ -218,3 +219,57 @@ class JointLinear(MultiLinear):
         """Write the joint amplitudes into band ``model_band``'s dicts (band-subset 4-tuple)."""
         return self._image_model_list[model_band].update_linear_kwargs(
             param, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
+
+    # ------------------------------------------------------------------ functional face
+    def _pure_joint(self, kwargs, specs, source_marg=False, linear_prior=None):
+        inputs, statics, errors = [], [], []
+        for band in self._computed_bands():
+            model = self._image_model_list[band]
+            band_inputs, static = functional.pure_inputs(model, model._select_pytree(kwargs),
+                                                         specs[band])
+            inputs.append(band_inputs)
+            statics.append(static)
+            errors.append(functional.pure_error_map(model, band_inputs[0], band_inputs[5],
+                                                    band_inputs[6], band_inputs[7]))
+        return self._joint_pure(inputs, errors, linear_prior, statics=tuple(statics),
+                                inv_bool=bool(source_marg), source_marg=bool(source_marg))
+
+    def _input_positive_pure(self, kwargs):
+        """Pure positivity of the *input* amplitudes of band 0 (the joint modes' check)."""
+        model = self._image_model_list[0]
+        _, source, light, ps, _, _ = functional.as_tuple(model._select_pytree(kwargs))
+        ok = jnp.asarray(True)
+        if source:
+            ok = ok & model.SourceModel.check_positive_flux_profile(source)
+        if light:
+            ok = ok & model.LensLightModel.check_positive_flux_profile(light)
+        if ps and model.PointSource.point_source_type_list:
+            ok = ok & model.PointSource.positive_flux(ps)
+        return ok
+
+    def log_likelihood_function(self, kwargs_template: dict | None = None,
+                                source_marg: bool = False, linear_prior=None,
+                                check_positive_flux: bool = False):
+        """Pure ``f(kwargs) -> logL`` of the joint solve (see MultiLinear's)."""
+        specs = {band: self._image_model_list[band]._prepare_function(kwargs_template)
+                 for band in self._computed_bands()}
+
+        def log_likelihood(kwargs):
+            logL = self._pure_joint(kwargs, specs, source_marg, linear_prior)[0]
+            if check_positive_flux:
+                logL = jnp.where(self._input_positive_pure(kwargs), logL,
+                                 logL - JOINT_POSITIVITY_PENALTY)
+            return logL
+
+        return log_likelihood
+
+    def image_function(self, kwargs_template: dict | None = None):
+        """Pure ``g(kwargs) -> (list of model images, joint amplitudes)``."""
+        specs = {band: self._image_model_list[band]._prepare_function(kwargs_template)
+                 for band in self._computed_bands()}
+
+        def images(kwargs):
+            _, param, _, band_images = self._pure_joint(kwargs, specs)
+            return band_images, param
+
+        return images

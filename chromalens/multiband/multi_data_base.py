@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..imaging import functional
+
 __all__ = ["MultiDataBase"]
 
 
@@ -93,3 +95,25 @@ class MultiDataBase:
             residuals.append(self._image_model_list[band].reduced_residuals(
                 model_list[index], error_map=0 if error is None else error))
         return residuals
+
+    # ------------------------------------------------------------------ functional face
+    def log_likelihood_batch(self, params_batch, kwargs_template: dict | None = None,
+                             chunk_size: int = 64, **options):
+        """Log-likelihoods of many parameter sets in one compiled, vectorised call.
+
+        Parameters
+        ----------
+        params_batch : list of parameter pytrees, or one pytree with a leading batch axis
+        kwargs_template : dict, optional
+            See ``log_likelihood_function``.
+        chunk_size : int
+            Sets evaluated together (bounds memory); chunks run one after the other.
+        options
+            ``source_marg``, ``linear_prior``, ``check_positive_flux``.
+
+        Returns
+        -------
+        numpy array (N,)
+        """
+        return functional.log_likelihood_batch(self, params_batch, kwargs_template,
+                                               chunk_size, **options)

@@ -148,3 +148,38 @@ class MultiLinear(MultiDataBase):
         """
         return self._image_model_list[model_band].update_linear_kwargs(
             param[model_band], kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
+
+    # ------------------------------------------------------------------ functional face
+    def log_likelihood_function(self, kwargs_template: dict | None = None,
+                                source_marg: bool = False, linear_prior=None,
+                                check_positive_flux: bool = False):
+        """Pure ``f(kwargs) -> logL``: the sum of the computed bands' likelihoods.
+
+        ``kwargs`` is a parameter pytree (see :mod:`chromalens.imaging.functional`);
+        ``linear_prior`` a list with one entry per band. jit / vmap / grad-able; equals
+        :meth:`likelihood_data_given_model`.
+        """
+        computed = self._computed_bands()
+        priors = [None] * self._num_bands if linear_prior is None else list(linear_prior)
+        specs = {band: self._image_model_list[band]._prepare_function(kwargs_template)
+                 for band in computed}
+
+        def log_likelihood(kwargs):
+            total = 0.0
+            for band in computed:
+                total = total + self._image_model_list[band]._pure_band(
+                    kwargs, specs[band], source_marg, priors[band], check_positive_flux)[0]
+            return total
+
+        return log_likelihood
+
+    def image_function(self, kwargs_template: dict | None = None):
+        """Pure ``g(kwargs) -> [(model image, amplitudes) per computed band]``."""
+        computed = self._computed_bands()
+        functions = [self._image_model_list[band].image_function(kwargs_template)
+                     for band in computed]
+
+        def images(kwargs):
+            return [function(kwargs) for function in functions]
+
+        return images

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..data import PSF, ImageData
-from ..imaging import ImageLinearFit, ImageModel
+from ..imaging import ImageLinearFit, ImageModel, functional
 from .model_factory import band_indices, check_kwargs_model, create_class_instances
 
 __all__ = ["SingleBandMultiModel", "check_multi_band_list"]
@@ -158,6 +158,14 @@ class SingleBandMultiModel(ImageLinearFit):
         """Pixel-averaged transmission of the band (1 without extinction)."""
         _, _, _, _, extinction = self.select_kwargs(kwargs_extinction=kwargs_extinction)
         return ImageModel.extinction_map(self, extinction, kwargs_special)
+
+    def _select_pytree(self, kwargs: dict | None) -> dict | None:
+        """The band's part of a full parameter pytree (functional face)."""
+        if kwargs is None:
+            return None
+        lens, source, light, ps, extinction, special = functional.as_tuple(kwargs)
+        selected = self.select_kwargs(lens, source, light, ps, extinction)
+        return dict(zip(functional.KWARGS_NAMES, (*selected, special), strict=True))
 
     # ------------------------------------------------------------------ linear fit
     def band_engine_inputs(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,

@@ -1,0 +1,176 @@
+"""The functional face of the single-band engine: pure functions of a parameter pytree.
+
+A *parameter pytree* is a dict with the class API's kwargs as entries::
+
+    {"kwargs_lens": [...], "kwargs_source": [...], "kwargs_lens_light": [...],
+     "kwargs_ps": [...], "kwargs_extinction": [...], "kwargs_special": {...}}
+
+(missing entries mean "none"). The functions built here take such a pytree of floats or
+arrays and return JAX values; they can be wrapped in ``jax.jit``, ``jax.vmap`` and
+``jax.grad`` and never mutate their input.
+
+What cannot be a traced value is fixed when the function is built, from a *template* (a
+parameter pytree of concrete values, typically the starting point of a fit):
+
+* shape-fixing profile keys (``n_max`` of SHAPELETS): taken from the template and ignored in
+  the traced pytree;
+* image positions of point sources found by the lens-equation solver (SOURCE_POSITION, and
+  LENSED_POSITION with additional images): solved once for the template; inside the function
+  they are refined by a Newton step of the lens equation, so they follow the parameters
+  (exactly at the template, to first order nearby). Rebuild the function when the source
+  moves by more than a fraction of the image separation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["KWARGS_NAMES", "FunctionalSpec", "batch_function", "log_likelihood_batch",
+           "prepare", "pure_error_map", "pure_inputs", "stack_parameter_sets"]
+
+#: entries of a parameter pytree, in the class API's argument order
+KWARGS_NAMES = ("kwargs_lens", "kwargs_source", "kwargs_lens_light", "kwargs_ps",
+                "kwargs_extinction", "kwargs_special")
+
+
+@dataclass(frozen=True)
+class FunctionalSpec:
+    """What a pure function of one band fixes at build time."""
+
+    static: tuple
+    solved: Any
+    has_extinction: bool
+
+
+def as_tuple(kwargs: dict | None) -> tuple:
+    """Parameter pytree -> the class API's positional kwargs (missing entries: None)."""
+    kwargs = {} if kwargs is None else kwargs
+    unknown = set(kwargs) - set(KWARGS_NAMES)
+    if unknown:
+        raise ValueError(f"parameter pytree: unknown entries {sorted(unknown)}; "
+                         f"expected some of {KWARGS_NAMES}")
+    return tuple(kwargs.get(name) for name in KWARGS_NAMES)
+
+
+def prepare(model, kwargs_template: dict | None) -> FunctionalSpec | None:
+    """Fix the static parts of band ``model``'s function from a (band-subset) template.
+
+    Returns None without a template: the static keys are then read from each call's pytree
+    (fine unless it is traced and holds shape-fixing keys), and point sources that need the
+    solver are refused.
+    """
+    if kwargs_template is None:
+        return None
+    lens, source, light, ps, extinction, _ = as_tuple(kwargs_template)
+    static = model._static_of(source or [], light or [], extinction)
+    solved = None
+    if model.PointSource.point_source_type_list:
+        solved = model.PointSource.solve_image_positions(ps, lens or [])
+    return FunctionalSpec(static=static, solved=solved, has_extinction=bool(extinction))
+
+
+def _strip(kwargs_list, static_pairs):
+    if kwargs_list is None:
+        return None
+    return [{key: value for key, value in kwargs.items() if key not in dict(pairs)}
+            for kwargs, pairs in zip(kwargs_list, static_pairs, strict=True)]
+
+
+def pure_inputs(model, kwargs: dict, spec: FunctionalSpec | None):
+    """Engine inputs of band ``model`` from a (band-subset, possibly traced) pytree.
+
+    Returns ``(inputs, static)`` as ``ImageLinearFit._dynamic_inputs`` does, without
+    touching values.
+    """
+    lens, source, light, ps, extinction, special = as_tuple(kwargs)
+    lens, source, light = lens or [], source or [], light or []
+    if spec is None:
+        static = model._static_of(source, light, extinction)
+        solved = None
+        if model.PointSource.point_source_type_list and any(model.PointSource.uses_solver):
+            raise ValueError("point sources solved by the lens equation need a kwargs_template "
+                             "to build the functional likelihood")
+    else:
+        static, solved = spec.static, spec.solved
+    source_static, light_static, ext_static = static
+    source = _strip(source, source_static) if source_static else source
+    light = _strip(light, light_static) if light_static else light
+    if extinction:
+        extinction = _strip(extinction, ext_static) if ext_static else extinction
+    else:
+        extinction = None
+    tau0_list = None if special is None else special.get("tau0_list")
+    shifts = None
+    if special is not None and "delta_x_image" in special:
+        shifts = {"delta_x_image": special["delta_x_image"],
+                  "delta_y_image": special["delta_y_image"]}
+    if not model.PointSource.point_source_type_list:
+        ps = None
+    return (lens, source, light, extinction, tau0_list, ps, solved, shifts), static
+
+
+def pure_error_map(model, kwargs_lens, kwargs_ps, solved, shifts):
+    """PSF-variance error map of band ``model`` (pure; zeros without a variance map)."""
+    shape = (model.Data.ny, model.Data.nx)
+    if not model._psf_error_map or not model.PointSource.point_source_type_list:
+        return jnp.zeros(shape)
+    error = jnp.zeros(shape)
+    data = jnp.asarray(model.Data.data_finite)
+    for k, use in enumerate(model._psf_error_map_bool_list):
+        if not use:
+            continue
+        ra, dec, _ = model.PointSource.point_source_arrays(kwargs_ps, kwargs_lens, solved,
+                                                          shifts, k=k, with_amp=False)
+        if ra.shape[0]:
+            error = error + model.ImageNumerics.psf_variance_map(ra, dec, None, data)
+    return error
+
+
+def stack_parameter_sets(params_batch):
+    """A list of parameter pytrees -> one pytree with a leading batch axis (else unchanged)."""
+    if isinstance(params_batch, (list, tuple)):
+        if not params_batch:
+            raise ValueError("params_batch is empty")
+        return jax.tree.map(lambda *leaves: jnp.stack([jnp.asarray(v, dtype=float)
+                                                       for v in leaves]), *params_batch)
+    return params_batch
+
+
+def batch_function(function, chunk_size: int = 64):
+    """Jit-compiled map of ``function`` over a leading batch axis, ``chunk_size`` sets at a time.
+
+    Within a chunk the sets are vectorised (``vmap``); chunks run one after the other, so
+    memory stays bounded for any batch size.
+    """
+    if int(chunk_size) != chunk_size or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+
+    @jax.jit
+    def mapped(stacked):
+        return jax.lax.map(function, stacked, batch_size=int(chunk_size))
+
+    return mapped
+
+
+def log_likelihood_batch(model, params_batch, kwargs_template=None, chunk_size: int = 64,
+                         **options):
+    """``model.log_likelihood_function(...)`` mapped over a batch (see the class methods).
+
+    The compiled batch function is cached on ``model`` per (chunk_size, options) when no
+    template is given, so repeated calls never recompile.
+    """
+    stacked = stack_parameter_sets(params_batch)
+    if kwargs_template is not None:
+        function = batch_function(model.log_likelihood_function(kwargs_template, **options),
+                                  chunk_size)
+        return np.asarray(function(stacked))
+    key = (int(chunk_size), tuple(sorted(options.items())))
+    cache = model.__dict__.setdefault("_batch_cache", {})
+    if key not in cache:
+        cache[key] = batch_function(model.log_likelihood_function(None, **options), chunk_size)
+    return np.asarray(cache[key](stacked))

@@ -1,0 +1,122 @@
+"""The functional face: pure log-likelihoods of a parameter pytree, equal to the class
+methods, and ready for jit, vmap, grad and batches without recompilation."""
+
+import copy
+
+import jax
+import numpy as np
+import pytest
+from support.configurations import random_configuration
+
+from chromalens.imaging.functional import KWARGS_NAMES
+from chromalens.multiband import JointLinear, JointLinear_VaryBG, MultiLinear, SingleBandMultiModel
+
+CLASSES = [MultiLinear, JointLinear, JointLinear_VaryBG]
+
+
+def pytree(kwargs):
+    return {name: copy.deepcopy(value) for name, value in zip(KWARGS_NAMES, kwargs, strict=True)
+            if value is not None}
+
+
+@pytest.fixture(scope="module")
+def setup():
+    multi_band_list, kwargs_model, kwargs, masks = random_configuration(11, num_bands=2)
+    kwargs_model = dict(kwargs_model, lens_model_list=["SIE", "SHEAR"])
+    kwargs[0][0].pop("gamma", None)
+    return multi_band_list, kwargs_model, kwargs, masks
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_function_equals_class_method(setup, cls):
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = cls(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    for options in ({}, {"source_marg": True}):
+        expected, _ = model.likelihood_data_given_model(*copy.deepcopy(kwargs), **options)
+        function = jax.jit(model.log_likelihood_function(**options))
+        assert float(function(pytree(kwargs))) == pytest.approx(expected, rel=1e-12)
+    images = model.image_function()(pytree(kwargs))
+    assert images is not None
+
+
+def test_single_band_function_and_batch(setup):
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = SingleBandMultiModel(copy.deepcopy(multi_band_list), kwargs_model, masks,
+                                 band_index=1)
+    expected, param = model.likelihood_data_given_model(*copy.deepcopy(kwargs))
+    assert float(model.log_likelihood_function()(pytree(kwargs))) == pytest.approx(expected,
+                                                                                  rel=1e-12)
+    image, amplitudes = model.image_function()(pytree(kwargs))
+    np.testing.assert_allclose(amplitudes, param, rtol=1e-10)
+    assert image.shape == model.Data.data.shape
+
+
+def test_vmap_and_batch_equal_a_loop_without_recompiling(setup):
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    sets = []
+    for i in range(5):
+        k = pytree(kwargs)
+        k["kwargs_lens"][0]["theta_E"] += 0.01 * i
+        k["kwargs_source"][0]["center_x"] -= 0.005 * i
+        sets.append(k)
+    loop = np.array([model.likelihood_data_given_model(
+        *[s.get(name) for name in KWARGS_NAMES])[0] for s in copy.deepcopy(sets)])
+    batch = model.log_likelihood_batch(sets, chunk_size=2)
+    np.testing.assert_allclose(batch, loop, rtol=1e-11)
+    # a second batch with new values reuses the compiled function
+    cache = model._batch_cache
+    assert len(cache) == 1
+    compiled = next(iter(cache.values()))
+    size = compiled._cache_size()
+    model.log_likelihood_batch(sets[::-1], chunk_size=2)
+    assert compiled._cache_size() == size
+    stacked = jax.tree.map(lambda *v: np.stack(v), *sets)
+    vmapped = jax.vmap(model.log_likelihood_function())(stacked)
+    np.testing.assert_allclose(vmapped, loop, rtol=1e-11)
+
+
+def test_class_methods_never_recompile_for_new_values(setup):
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    model.likelihood_data_given_model(*copy.deepcopy(kwargs))
+    size = model._bands_jit._cache_size()
+    for shift in (0.01, -0.02, 0.03):
+        k = copy.deepcopy(kwargs)
+        k[0][0]["theta_E"] += shift
+        k[1][0]["R_sersic"] *= 1 + shift
+        model.likelihood_data_given_model(*k)
+    assert model._bands_jit._cache_size() == size
+
+
+@pytest.mark.parametrize("cls", [MultiLinear, JointLinear_VaryBG])
+def test_gradient_matches_finite_differences(setup, cls):
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = cls(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    function = jax.jit(model.log_likelihood_function())
+    value, grad = jax.jit(jax.value_and_grad(model.log_likelihood_function()))(pytree(kwargs))
+    assert float(value) == pytest.approx(float(function(pytree(kwargs))), rel=1e-12)
+    for group, index, key in [("kwargs_lens", 0, "theta_E"), ("kwargs_lens", 1, "gamma1"),
+                              ("kwargs_source", 0, "R_sersic"),
+                              ("kwargs_lens_light", 0, "center_x")]:
+        step = 1e-6
+        plus, minus = pytree(kwargs), pytree(kwargs)
+        plus[group][index][key] += step
+        minus[group][index][key] -= step
+        numeric = (float(function(plus)) - float(function(minus))) / (2 * step)
+        assert float(grad[group][index][key]) == pytest.approx(numeric, rel=1e-5, abs=1e-4)
+
+
+def test_shapelet_template_fixes_n_max():
+    multi_band_list, kwargs_model, kwargs, masks = random_configuration(12, num_bands=2,
+                                                                        point_sources=False)
+    kwargs_model = dict(kwargs_model, source_light_model_list=["SERSIC_ELLIPSE", "SHAPELETS"])
+    kwargs[1].append({"n_max": 3, "beta": 0.15, "center_x": 0.0, "center_y": 0.0,
+                      "amp": np.ones(10)})
+    model = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    expected, _ = model.likelihood_data_given_model(*copy.deepcopy(kwargs))
+    template = pytree(kwargs)
+    function = jax.jit(model.log_likelihood_function(kwargs_template=template))
+    assert float(function(pytree(kwargs))) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(TypeError, match="n_max"):
+        jax.jit(model.log_likelihood_function())(pytree(kwargs))
