@@ -42,8 +42,12 @@ def safe_hypot(x, y):
 
 
 def safe_atan2(y, x):
-    """``atan2(y, x)``; 0 with a zero gradient at ``x = y = 0``."""
-    origin = (x == 0) & (y == 0)
+    """``atan2(y, x)``; 0 with a zero gradient at the origin.
+
+    "Origin" includes points whose ``x^2 + y^2`` underflows to 0 (|x|, |y| < ~1e-154), where
+    the derivative ``(x, -y) / (x^2 + y^2)`` would be 0/0.
+    """
+    origin = (x * x + y * y) == 0
     return jnp.where(origin, 0.0, jnp.arctan2(jnp.where(origin, 0.0, y), jnp.where(origin, 1.0, x)))
 
 

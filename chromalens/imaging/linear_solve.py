@@ -4,8 +4,9 @@ For a response matrix ``A`` (``m`` linear coefficients x ``n`` pixels), data ``d
 weights ``w = 1 / sigma^2`` the normal equations are ``M p = b`` with ``M = A W A^T`` and
 ``b = A W d``. Conventions of the reference:
 
-* the solve is attempted only when ``cond(M) < 5 / eps`` (float64 eps); otherwise every
-  amplitude (and the covariance) is returned as zero — a defined result, never NaN;
+* the solve (Cholesky: ``M`` is symmetric positive definite) is attempted only when
+  ``cond(M) < 5 / eps`` (float64 eps); otherwise, or if it overflows, every amplitude (and
+  the covariance) is returned as zero — a defined result, never NaN;
 * ``cov_param = M^-1`` is returned only when asked (``inv_bool``), the linear parameters then
   being ``M^-1 b``;
 * marginalising over the amplitudes with a flat prior adds ``log det(M^-1) / 2`` to the
@@ -18,7 +19,9 @@ Everything here is pure ``jax.numpy``: jit-able, vmap-able, differentiable. ``m`
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+import jax.scipy.linalg  # noqa: F401  (cho_factor / cho_solve)
 import numpy as np
 
 #: log-likelihood assigned to a singular covariance (reference value)
@@ -65,16 +68,31 @@ def weighted_least_squares(A, weights, data, inv_bool: bool = False):
         ``A^T param``.
     """
     M, b = normal_equations(A, weights, data)
-    ok = _well_conditioned(M)
     m = M.shape[0]
-    safe_M = jnp.where(ok, M, jnp.eye(m, dtype=M.dtype))
+    if m == 0:
+        return b, (jnp.zeros((0, 0)) if inv_bool else None), A.T @ b
+    # decide on values only (no gradient flows through the decision), then solve on a matrix
+    # that is the identity where the decision failed: gradients stay finite (double where)
+    ok = _solvable(jax.lax.stop_gradient(M))
+    factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, jnp.eye(m, dtype=M.dtype)))
     if inv_bool:
-        cov = jnp.where(ok, jnp.linalg.inv(safe_M), 0.0)
+        cov = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, jnp.eye(m, dtype=M.dtype)), 0.0)
         param = cov @ b
     else:
         cov = None
-        param = jnp.where(ok, jnp.linalg.solve(safe_M, b), 0.0) if m else b
+        param = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, b), 0.0)
     return param, cov, A.T @ param
+
+
+def _solvable(M):
+    """``cond(M) < 5 / eps`` and the Cholesky solution finite (a system at the edge of the
+    condition limit can still overflow: then every amplitude is 0, never NaN)."""
+    ok = _well_conditioned(M)
+    m = M.shape[0]
+    trial = jax.scipy.linalg.cho_solve(
+        jax.scipy.linalg.cho_factor(jnp.where(ok, M, jnp.eye(m, dtype=M.dtype))),
+        jnp.eye(m, dtype=M.dtype))
+    return ok & jnp.all(jnp.isfinite(trial))
 
 
 def marginalization(cov_param, d_prior=None):
@@ -93,14 +111,19 @@ def marginalization(cov_param, d_prior=None):
         ``log det(cov) / 2`` (flat) or the capped-eigenvalue form; -1e15 for a singular
         covariance.
     """
+    m = cov_param.shape[0]
+    identity = jnp.eye(m, dtype=cov_param.dtype)
     if d_prior is None:
-        sign, log_det = jnp.linalg.slogdet(cov_param)
-        return jnp.where(sign == 0, SINGULAR_LOG_DET, sign * log_det / 2)
+        sign, _ = jnp.linalg.slogdet(jax.lax.stop_gradient(cov_param))
+        singular = sign == 0
+        sign, log_det = jnp.linalg.slogdet(jnp.where(singular, identity, cov_param))
+        return jnp.where(singular, SINGULAR_LOG_DET, sign * log_det / 2)
     # the covariance is symmetric: its eigenvalues are real
-    eigenvalues = jnp.linalg.eigvalsh((cov_param + cov_param.T) / 2)
+    symmetric = (cov_param + cov_param.T) / 2
+    singular = jnp.any(jnp.linalg.eigvalsh(jax.lax.stop_gradient(symmetric)) == 0)
+    eigenvalues = jnp.linalg.eigvalsh(jnp.where(singular, identity, symmetric))
     sign = jnp.prod(jnp.sign(eigenvalues))
     capped = jnp.minimum(jnp.abs(eigenvalues), d_prior**2)
     log_det = jnp.sum(jnp.log(capped)) * sign
-    m = cov_param.shape[0]
     value = log_det / 2 + m / 2.0 * jnp.log(jnp.pi / 2.0) - m * jnp.log(d_prior)
-    return jnp.where(jnp.isnan(value), SINGULAR_LOG_DET, value)
+    return jnp.where(singular | jnp.isnan(value), SINGULAR_LOG_DET, value)
