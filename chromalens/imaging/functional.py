@@ -33,6 +33,11 @@ import numpy as np
 __all__ = ["KWARGS_NAMES", "FunctionalSpec", "batch_function", "log_likelihood_batch",
            "prepare", "pure_error_map", "pure_inputs", "stack_parameter_sets"]
 
+#: kwargs_special entries read by imaging
+SPECIAL_KEYS = ("delta_x_image", "delta_y_image", "tau0_list")
+#: profile keys that fix array shapes (never traced)
+STATIC_KEYS = frozenset({"n_max"})
+
 #: entries of a parameter pytree, in the class API's argument order
 KWARGS_NAMES = ("kwargs_lens", "kwargs_source", "kwargs_lens_light", "kwargs_ps",
                 "kwargs_extinction", "kwargs_special")
@@ -72,6 +77,48 @@ def prepare(model, kwargs_template: dict | None) -> FunctionalSpec | None:
     if model.PointSource.point_source_type_list:
         solved = model.PointSource.solve_image_positions(ps, lens or [])
     return FunctionalSpec(static=static, solved=solved, has_extinction=bool(extinction))
+
+
+def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
+               inv_bool: bool = False, source_marg: bool = False):
+    """One band's fused solve from a (full or band-subset) parameter pytree (pure).
+
+    Returns ``(logL, param, cov or None, model image, PSF-variance map)``.
+    """
+    inputs, static = pure_inputs(model, model._select_pytree(kwargs), spec)
+    error = pure_error_map(model, inputs[0], inputs[5], inputs[6], inputs[7])
+    logL, param, cov, image = model._fused_solve(
+        *inputs, error, linear_prior, static=static, inv_bool=bool(inv_bool or source_marg),
+        source_marg=bool(source_marg))
+    return logL, param, cov, image, error
+
+
+def call_pytree(kwargs_tuple) -> dict:
+    """Class-API kwargs -> the dynamic parameter pytree of one compiled call.
+
+    Shape-fixing keys (``n_max``) are removed (they travel as static arguments) and
+    ``kwargs_special`` is reduced to the keys imaging reads, so everything left is numbers.
+    """
+    result = {}
+    for name, value in zip(KWARGS_NAMES, kwargs_tuple, strict=True):
+        if value is None:
+            continue
+        if name == "kwargs_special":
+            value = {key: value[key] for key in SPECIAL_KEYS if key in value}
+        else:
+            value = [{key: v for key, v in kwargs.items() if key not in STATIC_KEYS}
+                     for kwargs in value]
+        result[name] = value
+    return result
+
+
+def band_spec(model, kwargs_tuple, band_pytree_selector=None) -> FunctionalSpec:
+    """Static configuration and solver image positions of band ``model`` for one call."""
+    pytree = {name: value for name, value in zip(KWARGS_NAMES, kwargs_tuple, strict=True)
+              if value is not None}
+    if band_pytree_selector is not None:
+        pytree = band_pytree_selector(pytree)
+    return prepare(model, pytree)
 
 
 def _strip(kwargs_list, static_pairs):

@@ -57,7 +57,7 @@ class JointLinear(MultiLinear):
         super().__init__(multi_band_list, kwargs_model,
                          likelihood_mask_list=likelihood_mask_list, compute_bool=compute_bool)
         self.type = "joint-linear"
-        self._joint_jit = jax.jit(self._joint_pure,
+        self._joint_jit = jax.jit(self._joint_call,
                                   static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ stacked pieces
@@ -145,24 +145,29 @@ class JointLinear(MultiLinear):
             logL = logL + marginalization(cov, linear_prior)
         return logL, param, cov, images
 
+    def _joint_call(self, kwargs, solved, linear_prior, statics, inv_bool, source_marg):
+        """The compiled class-API call: specs from static + solved, then the joint solve."""
+        specs = {band: functional.FunctionalSpec(statics[i], solved[i], False)
+                 for i, band in enumerate(self._computed_bands())}
+        return self._pure_joint(kwargs, specs, linear_prior, inv_bool=inv_bool,
+                                source_marg=source_marg)
+
     def _linear_solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                       kwargs_extinction, kwargs_special, inv_bool, source_marg=False,
                       linear_prior=None):
         """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy)."""
-        inputs, statics, errors = [], [], []
-        for band in self._computed_bands():
-            band_inputs, static, error = self._image_model_list[band].band_engine_inputs(
-                kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
-                kwargs_special)
-            inputs.append(band_inputs)
-            statics.append(static)
-            errors.append(error)
-        logL, param, cov, images = self._joint_jit(
-            inputs, errors, linear_prior, statics=tuple(statics),
-            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                  kwargs_special)
+        specs = [functional.band_spec(self._image_model_list[band], kwargs,
+                                      self._image_model_list[band]._select_pytree)
+                 for band in self._computed_bands()]
+        logL, param, cov, images, errors = self._joint_jit(
+            functional.call_pytree(kwargs), [s.solved for s in specs], linear_prior,
+            statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
+            source_marg=bool(source_marg))
         cov = None if cov is None else np.asarray(cov)
-        return [np.asarray(image) for image in images], errors, cov, np.asarray(param), \
-            float(logL)
+        return ([np.asarray(image) for image in images], [np.asarray(e) for e in errors], cov,
+                np.asarray(param), float(logL))
 
     def _public_param(self, param, cov):
         """Map the solve's parameters to the returned layout (identity here)."""
@@ -221,7 +226,7 @@ class JointLinear(MultiLinear):
             param, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
 
     # ------------------------------------------------------------------ functional face
-    def _pure_joint(self, kwargs, specs, source_marg=False, linear_prior=None):
+    def _pure_joint(self, kwargs, specs, linear_prior=None, inv_bool=False, source_marg=False):
         inputs, statics, errors = [], [], []
         for band in self._computed_bands():
             model = self._image_model_list[band]
@@ -231,8 +236,10 @@ class JointLinear(MultiLinear):
             statics.append(static)
             errors.append(functional.pure_error_map(model, band_inputs[0], band_inputs[5],
                                                     band_inputs[6], band_inputs[7]))
-        return self._joint_pure(inputs, errors, linear_prior, statics=tuple(statics),
-                                inv_bool=bool(source_marg), source_marg=bool(source_marg))
+        logL, param, cov, images = self._joint_pure(
+            inputs, errors, linear_prior, statics=tuple(statics),
+            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
+        return logL, param, cov, images, errors
 
     def _input_positive_pure(self, kwargs):
         """Pure positivity of the *input* amplitudes of band 0 (the joint modes' check)."""
@@ -255,7 +262,7 @@ class JointLinear(MultiLinear):
                  for band in self._computed_bands()}
 
         def log_likelihood(kwargs):
-            logL = self._pure_joint(kwargs, specs, source_marg, linear_prior)[0]
+            logL = self._pure_joint(kwargs, specs, linear_prior, source_marg=source_marg)[0]
             if check_positive_flux:
                 logL = jnp.where(self._input_positive_pure(kwargs), logL,
                                  logL - JOINT_POSITIVITY_PENALTY)
@@ -269,7 +276,7 @@ class JointLinear(MultiLinear):
                  for band in self._computed_bands()}
 
         def images(kwargs):
-            _, param, _, band_images = self._pure_joint(kwargs, specs)
+            _, param, _, band_images, _ = self._pure_joint(kwargs, specs)
             return band_images, param
 
         return images

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from ..imaging import functional
 from ..imaging.linear_fit import POSITIVITY_PENALTY
 from .multi_data_base import MultiDataBase
 from .single_band_multi_model import SingleBandMultiModel, check_multi_band_list
@@ -50,27 +51,33 @@ class MultiLinear(MultiDataBase):
                                   static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ engine
-    def _solve_bands_pure(self, inputs, model_errors, priors, statics, inv_bool, source_marg):
-        """Every computed band's fused solve in one compiled call (pure)."""
-        return [self._image_model_list[band]._fused_solve(
-            *inputs[i], model_errors[i], priors[i], static=statics[i], inv_bool=inv_bool,
-            source_marg=source_marg) for i, band in enumerate(self._computed_bands())]
+    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
+        """Every computed band's fused solve from one parameter pytree (pure, one compile).
+
+        All bands read the same traced pytree, so work that bands share (ray shooting of
+        identical grids, light of shared profiles) is computed once by the compiler.
+        """
+        results = []
+        for i, band in enumerate(self._computed_bands()):
+            spec = functional.FunctionalSpec(statics[i], solved[i], False)
+            results.append(functional.solve_band(self._image_model_list[band], kwargs, spec,
+                                                 priors[i], inv_bool, source_marg))
+        return results
 
     def _solve_bands(self, kwargs, inv_bool, source_marg, priors):
-        """Run all computed bands; numpy results per computed band, and the error maps."""
-        inputs, statics, errors = [], [], []
-        for band in self._computed_bands():
-            band_inputs, static, error = self._image_model_list[band].band_engine_inputs(*kwargs)
-            inputs.append(band_inputs)
-            statics.append(static)
-            errors.append(error)
-        results = self._bands_jit(inputs, errors, priors, statics=tuple(statics),
+        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps."""
+        specs = [functional.band_spec(self._image_model_list[band], kwargs,
+                                      self._image_model_list[band]._select_pytree)
+                 for band in self._computed_bands()]
+        results = self._bands_jit(functional.call_pytree(kwargs), [s.solved for s in specs],
+                                  priors, statics=tuple(s.static for s in specs),
                                   inv_bool=bool(inv_bool or source_marg),
                                   source_marg=bool(source_marg))
-        out = []
-        for logL, param, cov, model in results:
+        out, errors = [], []
+        for logL, param, cov, model, error in results:
             out.append((float(logL), np.asarray(param), None if cov is None else np.asarray(cov),
                         np.asarray(model)))
+            errors.append(np.asarray(error))
         return out, errors
 
     def image_linear_solve(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
