@@ -168,13 +168,6 @@ class SingleBandMultiModel(ImageLinearFit):
         return dict(zip(functional.KWARGS_NAMES, (*selected, special), strict=True))
 
     # ------------------------------------------------------------------ linear fit
-    def band_engine_inputs(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
-                           kwargs_ps=None, kwargs_extinction=None, kwargs_special=None):
-        """Engine inputs of this band from the full kwargs lists (see ``ImageLinearFit``)."""
-        selected = self.select_kwargs(kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
-                                      kwargs_extinction)
-        return ImageLinearFit._engine_inputs(self, *selected, kwargs_special)
-
     def image_linear_solve(self, kwargs_lens=None, kwargs_source=None, kwargs_lens_light=None,
                            kwargs_ps=None, kwargs_extinction=None, kwargs_special=None,
                            inv_bool: bool = False):
