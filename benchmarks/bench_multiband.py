@@ -1,0 +1,318 @@
+"""Multi-band likelihood timings: chromalens against the reference (lenstronomy), same run.
+
+``likelihood_data_given_model`` of MultiLinear, JointLinear and JointLinear_VaryBG on the
+configurations a modeller meets (EPL + SHEAR lens, PIXEL PSFs of 21 x 21 pixels with a
+different width per band, regular supersampling, all pixels in the likelihood, the PSF
+convolution at pixel scale, the reference's default):
+
+=============  ========================================================================
+``typical``    3 bands of 100 x 100 at 0.05", supersampling 2, SERSIC_ELLIPSE source and
+               lens light
+``shapelets``  as typical, source SERSIC_ELLIPSE + SHAPELETS n_max = 10 (67 source
+               coefficients)
+``large``      3 bands of 200 x 200 at 0.05", supersampling 3
+``offset``     2 bands of 100 x 100, the second shifted by a sub-pixel offset (0.3, 0.45) px
+=============  ========================================================================
+
+Each class is timed three ways: the reference's method, chromalens's class method (same
+arguments: lists of dicts in, floats out) and chromalens's functional face
+(``jax.jit(log_likelihood_function(template))`` on a parameter pytree). Calls cycle through a
+few jittered parameter sets (so nothing can be cached between calls) and the three ways are
+interleaved, so background load hits them alike. Before timing, chromalens's construction and
+first call (the compilation) are timed separately and both codes' log-likelihoods are
+compared. Ratio = reference / chromalens.
+
+Usage: ``python benchmarks/bench_multiband.py [--repeats 15] [--configs typical,shapelets]
+[--classes MultiLinear,JointLinear] [--profile]``. ``--profile`` additionally times the pieces of
+one chromalens band (ray shooting, light, convolution, solve, Python overhead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+
+import jax
+import numpy as np
+from lenstronomy.ImSim.MultiBand.joint_linear import JointLinear as RefJointLinear
+from lenstronomy.ImSim.MultiBand.joint_linear_vary_background import (
+    JointLinear_VaryBG as RefVaryBG,
+)
+from lenstronomy.ImSim.MultiBand.multi_linear import MultiLinear as RefMultiLinear
+from lenstronomy.ImSim.MultiBand.single_band_multi_model import (
+    SingleBandMultiModel as RefSingleBand,
+)
+from lenstronomy.Util import kernel_util
+
+import chromalens  # noqa: F401  (float64)
+from chromalens.multiband import JointLinear, JointLinear_VaryBG, MultiLinear
+
+CLASSES = {
+    "MultiLinear": (MultiLinear, RefMultiLinear),
+    "JointLinear": (JointLinear, RefJointLinear),
+    "JointLinear_VaryBG": (JointLinear_VaryBG, RefVaryBG),
+}
+#: name -> (bands, pixels per side, pixel size ", supersampling, n_max or None, offset px)
+CONFIGS = {
+    "typical": (3, 100, 0.05, 2, None, None),
+    "shapelets": (3, 100, 0.05, 2, 10, None),
+    "large": (3, 200, 0.05, 3, None, None),
+    "offset": (2, 100, 0.05, 2, None, (0.3, 0.45)),
+}
+#: targets on the class method (reference / chromalens), from the issue
+TARGETS = {"typical": 25.0, "shapelets": 15.0, "large": 20.0}
+PSF_FWHM = (0.08, 0.11, 0.14)  # arcsec, one per band
+PSF_SIZE = 21
+FLUX_SCALING = (1.0, 0.8, 1.25)
+N_PARAMETER_SETS = 5
+
+
+# ---------------------------------------------------------------------- configuration
+def _parameters(rng: np.random.Generator, n_max: int | None):
+    """``(kwargs_lens, kwargs_source, kwargs_lens_light)`` near a typical galaxy lens."""
+    kwargs_lens = [
+        {"theta_E": rng.uniform(1.1, 1.3), "gamma": rng.uniform(1.9, 2.1),
+         "e1": rng.uniform(-0.1, 0.1), "e2": rng.uniform(-0.1, 0.1),
+         "center_x": rng.uniform(-0.02, 0.02), "center_y": rng.uniform(-0.02, 0.02)},
+        {"gamma1": rng.uniform(-0.04, 0.04), "gamma2": rng.uniform(-0.04, 0.04)},
+    ]
+    sx, sy = rng.uniform(-0.15, 0.15, 2)
+    kwargs_source = [{"amp": 20.0, "R_sersic": rng.uniform(0.15, 0.3),
+                      "n_sersic": rng.uniform(1.0, 2.0), "e1": rng.uniform(-0.15, 0.15),
+                      "e2": rng.uniform(-0.15, 0.15), "center_x": sx, "center_y": sy}]
+    if n_max is not None:
+        kwargs_source.append({"amp": rng.normal(0.0, 1.0, (n_max + 1) * (n_max + 2) // 2),
+                              "n_max": n_max, "beta": 0.15, "center_x": sx, "center_y": sy})
+    kwargs_lens_light = [{"amp": 10.0, "R_sersic": rng.uniform(0.6, 0.9),
+                          "n_sersic": rng.uniform(3.0, 4.0), "e1": rng.uniform(-0.1, 0.1),
+                          "e2": rng.uniform(-0.1, 0.1),
+                          "center_x": kwargs_lens[0]["center_x"],
+                          "center_y": kwargs_lens[0]["center_y"]}]
+    return kwargs_lens, kwargs_source, kwargs_lens_light
+
+
+def build_configuration(name: str, seed: int = 0):
+    """``(multi_band_list, kwargs_model, list of kwargs tuples)`` of a named configuration.
+
+    The data are the reference's model image of each band plus Gaussian noise (seeded).
+    """
+    num_bands, n, pixel, supersampling, n_max, offset = CONFIGS[name]
+    rng = np.random.default_rng(seed)
+    kwargs_model = {"lens_model_list": ["EPL", "SHEAR"],
+                    "source_light_model_list": ["SERSIC_ELLIPSE"]
+                    + (["SHAPELETS"] if n_max is not None else []),
+                    "lens_light_model_list": ["SERSIC_ELLIPSE"]}
+    truth = _parameters(rng, n_max)
+    multi_band_list = []
+    for band in range(num_bands):
+        shift = np.zeros(2) if offset is None or band == 0 else np.asarray(offset) * pixel
+        kwargs_data = {
+            "image_data": np.zeros((n, n)), "background_rms": 0.05, "exposure_time": 1000.0,
+            "transform_pix2angle": np.array([[-pixel, 0.0], [0.0, pixel]]),
+            "ra_at_xy_0": (n - 1) / 2 * pixel + shift[0],
+            "dec_at_xy_0": -(n - 1) / 2 * pixel + shift[1],
+            "flux_scaling": FLUX_SCALING[band],
+        }
+        kwargs_psf = {"psf_type": "PIXEL", "kernel_point_source": kernel_util.kernel_gaussian(
+            PSF_SIZE, pixel, PSF_FWHM[band])}
+        kwargs_numerics = {"supersampling_factor": supersampling}
+        multi_band_list.append([kwargs_data, kwargs_psf, kwargs_numerics])
+        simulator = RefSingleBand(multi_band_list[-1:], kwargs_model)
+        image = simulator.image(*copy.deepcopy(truth))
+        noise = rng.normal(0.0, 1.0, image.shape) * np.sqrt(
+            0.05 ** 2 + np.maximum(image, 0.0) / 1000.0)
+        kwargs_data["image_data"] = image + noise
+    kwargs_sets = []
+    for _ in range(N_PARAMETER_SETS):
+        lens, source, light = copy.deepcopy(truth)
+        lens[0]["theta_E"] *= 1.0 + rng.uniform(-0.01, 0.01)
+        lens[0]["gamma"] += rng.uniform(-0.02, 0.02)
+        lens[1]["gamma1"] += rng.uniform(-0.005, 0.005)
+        source[0]["center_x"] += rng.uniform(-0.01, 0.01)
+        light[0]["R_sersic"] *= 1.0 + rng.uniform(-0.02, 0.02)
+        kwargs_sets.append((lens, source, light, [], None, None))
+    return multi_band_list, kwargs_model, kwargs_sets
+
+
+def _pytree(kwargs):
+    """Class-API kwargs tuple -> parameter pytree of the functional face."""
+    lens, source, light = kwargs[:3]
+    return {"kwargs_lens": lens, "kwargs_source": source, "kwargs_lens_light": light}
+
+
+# ---------------------------------------------------------------------- timing
+def _interleaved_medians(functions: dict, kwargs_sets, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function, interleaved, cycling the parameter sets."""
+    times = {name: [] for name in functions}
+    for repeat in range(repeats):
+        kwargs = kwargs_sets[repeat % len(kwargs_sets)]
+        for name, function in functions.items():
+            start = time.perf_counter()
+            jax.block_until_ready(function(kwargs))
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def benchmark_class(config: str, class_name: str, repeats: int, pure: bool = True) -> dict:
+    """Time one class on one configuration; returns a row of the results table."""
+    multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
+    cls, ref_cls = CLASSES[class_name]
+    ref = ref_cls(copy.deepcopy(multi_band_list), kwargs_model)
+
+    start = time.perf_counter()
+    ours = cls(copy.deepcopy(multi_band_list), kwargs_model)
+    construct = time.perf_counter() - start
+    start = time.perf_counter()
+    logL_ours, _ = ours.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    first_call = time.perf_counter() - start
+    logL_ref, _ = ref.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    mismatch = abs(logL_ours - logL_ref) / abs(logL_ref)
+
+    functions = {
+        "reference": lambda kw: ref.likelihood_data_given_model(*kw)[0],
+        "method": lambda kw: ours.likelihood_data_given_model(*kw)[0],
+    }
+    pure_compile = float("nan")
+    if pure:
+        template = _pytree(kwargs_sets[0])
+        pure_function = jax.jit(ours.log_likelihood_function(template))
+        trees = {id(kw): _pytree(kw) for kw in kwargs_sets}
+        start = time.perf_counter()
+        logL_pure = float(pure_function(template))
+        pure_compile = time.perf_counter() - start
+        mismatch = max(mismatch, abs(logL_pure - logL_ref) / abs(logL_ref))
+        functions["pure"] = lambda kw: pure_function(trees[id(kw)])
+    # warm-up of every path on every parameter set (caches, lazy imports)
+    for kw in kwargs_sets:
+        for call in functions.values():
+            jax.block_until_ready(call(kw))
+    medians = _interleaved_medians(functions, kwargs_sets, repeats)
+    return {"config": config, "class": class_name, "construct": construct,
+            "compile": first_call, "pure_compile": pure_compile, "mismatch": mismatch,
+            **medians}
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ["| configuration | class | lenstronomy ms | chromalens ms | ratio | "
+             "pure jit ms | ratio (pure) | target | construct s | 1st call s | "
+             "pure compile s | rel. logL diff |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        ref, ours = row["reference"], row["method"]
+        pure = row.get("pure", float("nan"))
+        target = TARGETS.get(row["config"])
+        target_text = "" if target is None else (
+            f">= {target:.0f}x {'met' if ref / ours >= target else 'MISSED'}")
+        lines.append(
+            f"| {row['config']} | {row['class']} | {ref * 1e3:.2f} | {ours * 1e3:.2f} | "
+            f"{ref / ours:.1f}x | {pure * 1e3:.2f} | {ref / pure:.1f}x | {target_text} | "
+            f"{row['construct']:.2f} | {row['compile']:.2f} | {row['pure_compile']:.2f} | "
+            f"{row['mismatch']:.1e} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- profile
+def profile_pieces(config: str, repeats: int) -> None:
+    """Time the pieces of chromalens's MultiLinear on one configuration (one band's worth
+    and all bands), to show where the time of one likelihood call goes."""
+    import jax.numpy as jnp
+
+    multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
+    ours = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model)
+    kwargs = kwargs_sets[0]
+    band = ours._image_model_list[0]
+    inputs, static, _ = band._engine_inputs(*band.select_kwargs(*kwargs[:5]), kwargs[5])
+    lens = inputs[0]
+    source, light = inputs[1], inputs[2]
+    source_static, light_static, _ = static
+    x, y = band.ImageNumerics.coordinates_evaluate
+
+    ray = jax.jit(lambda lens: band.LensModel.ray_shooting(x, y, lens))
+    beta_x, beta_y = ray(lens)
+
+    def light_stack(lens, source, light):
+        bx, by = band.LensModel.ray_shooting(x, y, lens)
+        s = band.SourceModel.basis_stack(bx, by, band.SourceModel.merge_static(source,
+                                                                               source_static))
+        ll = band.LensLightModel.basis_stack(x, y, band.LensLightModel.merge_static(
+            light, light_static))
+        return jnp.concatenate([s, ll], axis=0)
+
+    light_jit = jax.jit(light_stack)
+    stack = light_jit(lens, source, light)
+    convolve = jax.jit(lambda stack: band._re_size_convolve_stack(stack, False))
+    response = jax.jit(lambda *a: band._response_pure(*a, static=static))
+    A = response(*inputs)
+    from chromalens.imaging.linear_solve import weighted_least_squares
+    w = jnp.asarray(1.0 / np.asarray(band.Data.C_D).ravel())
+    d = jnp.asarray(np.asarray(band.Data.data_finite).ravel())
+    solve = jax.jit(lambda A: weighted_least_squares(A, w, d, inv_bool=False))
+    fused = jax.jit(lambda *a: band._fused_solve(*a, jnp.zeros(()), None, static=static,
+                                                 inv_bool=False, source_marg=False))
+
+    one_band = MultiLinear(copy.deepcopy(multi_band_list[:1]), kwargs_model)
+    pure_all = jax.jit(ours.log_likelihood_function(_pytree(kwargs)))
+    tree = _pytree(kwargs)
+    pieces = {
+        "python: band_engine_inputs (select+split kwargs)":
+            lambda: band.band_engine_inputs(*kwargs),
+        "ray shooting (EPL+SHEAR, supersampled grid)": lambda: ray(lens),
+        "ray shooting + light basis (unconvolved)": lambda: light_jit(lens, source, light),
+        "resize + convolve of the basis stack": lambda: convolve(stack),
+        "response matrix (all of the above, masked)": lambda: response(*inputs),
+        "weighted least squares (given A)": lambda: solve(A),
+        "fused band solve (response+solve+logL)": lambda: fused(*inputs),
+        "MultiLinear.likelihood_data_given_model (band 0 alone)":
+            lambda: one_band.likelihood_data_given_model(*kwargs),
+        f"MultiLinear.likelihood_data_given_model ({ours.num_bands} bands)":
+            lambda: ours.likelihood_data_given_model(*kwargs),
+        f"jit(MultiLinear.log_likelihood_function) ({ours.num_bands} bands)":
+            lambda: pure_all(tree),
+    }
+    for function in pieces.values():
+        jax.block_until_ready(function())
+        jax.block_until_ready(function())
+    print(f"\nProfile of chromalens on '{config}' (band 0 unless stated; "
+          f"{x.size} evaluation points, A {tuple(A.shape)}):\n")
+    print("| piece | median ms |\n|---|---:|")
+    for name, function in pieces.items():
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            jax.block_until_ready(function())
+            times.append(time.perf_counter() - start)
+        print(f"| {name} | {statistics.median(times) * 1e3:.2f} |")
+    del beta_x, beta_y
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--classes", default=",".join(CLASSES))
+    parser.add_argument("--no-pure", action="store_true",
+                        help="skip the functional face (jit of log_likelihood_function)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also time the pieces of one likelihood call")
+    args = parser.parse_args()
+
+    print(f"JAX {jax.__version__}, backend {jax.default_backend()}, devices {jax.devices()}")
+    rows = []
+    for config in args.configs.split(","):
+        for class_name in args.classes.split(","):
+            row = benchmark_class(config, class_name, args.repeats, pure=not args.no_pure)
+            rows.append(row)
+            print(f"  {config:10s} {class_name:20s} ref {row['reference'] * 1e3:8.2f} ms  "
+                  f"chromalens {row['method'] * 1e3:8.2f} ms  "
+                  f"ratio {row['reference'] / row['method']:6.1f}x", flush=True)
+    print()
+    print(_table(rows))
+    if args.profile:
+        for config in args.configs.split(","):
+            profile_pieces(config, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

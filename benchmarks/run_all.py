@@ -1,0 +1,188 @@
+"""Run the benchmark suite and write ``benchmarks/RESULTS.md``.
+
+Sections: machine and versions; the multi-band configurations (class methods and the
+functional face next to lenstronomy, same run); batched evaluation and gradient costs of the
+functional face; compile times; peak memory of chromalens and lenstronomy on the typical
+configuration (separate processes); then the outputs of the single-band, light and lens
+benchmark scripts.
+
+Usage: ``python benchmarks/run_all.py [--repeats 11] [--output benchmarks/RESULTS.md]
+[--quick]`` (``--quick``: typical configuration only, fewer repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+from bench_multiband import (  # noqa: E402
+    CLASSES,
+    CONFIGS,
+    _pytree,
+    _table,
+    benchmark_class,
+    build_configuration,  # noqa: E402
+)
+
+import chromalens  # noqa: E402
+
+# Peak resident memory of one code alone: the configuration is built in this process and
+# handed over as a pickle, so the measuring process imports only the code under test.
+MEMORY_SNIPPET = r"""
+import copy, pickle, resource
+if {which!r} == "chromalens":
+    from chromalens.multiband import {cls}
+else:
+    from lenstronomy.ImSim.MultiBand import {module}
+    {cls} = getattr({module}, {cls!r})
+with open({path!r}, "rb") as handle:
+    multi_band_list, kwargs_model, kwargs_sets = pickle.load(handle)
+model = {cls}(copy.deepcopy(multi_band_list), kwargs_model)
+for i in range(10):
+    model.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[i % len(kwargs_sets)]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+"""
+REFERENCE_MODULES = {"MultiLinear": "multi_linear", "JointLinear": "joint_linear",
+                     "JointLinear_VaryBG": "joint_linear_vary_background"}
+
+
+def machine() -> str:
+    import lenstronomy
+    import scipy
+
+    lines = [
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}",
+        f"- python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}",
+        f"- jax {jax.__version__}, devices {[str(d) for d in jax.devices()]}, "
+        f"x64 {jax.config.jax_enable_x64}",
+        f"- chromalens {chromalens.__version__}, lenstronomy {lenstronomy.__version__}",
+    ]
+    try:
+        load = os.getloadavg()
+        lines.append(f"- load average at start: {load[0]:.1f} (timings on a busy machine vary)")
+    except OSError:
+        pass
+    return "\n".join(lines)
+
+
+def functional_costs(config: str, repeats: int) -> str:
+    """Batch (N = 64) per-set cost and value_and_grad cost, relative to one value."""
+    multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
+    lines = ["| class | value ms | value compile s | value+grad ms | grad/value | "
+             "grad compile s | batch 64 per set ms | batch/single | batch compile s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, (cls, _) in CLASSES.items():
+        model = cls(copy.deepcopy(multi_band_list), kwargs_model)
+        template = _pytree(kwargs_sets[0])
+        function = model.log_likelihood_function(template)
+        value = jax.jit(function)
+        grad = jax.jit(jax.value_and_grad(function))
+        trees = [_pytree(kw) for kw in kwargs_sets]
+        batch = [trees[i % len(trees)] for i in range(64)]
+        compile_times = {}
+        for label, call, argument in (("value", value, template), ("grad", grad, template)):
+            start = time.perf_counter()
+            jax.block_until_ready(call(argument))
+            compile_times[label] = time.perf_counter() - start
+        start = time.perf_counter()
+        model.log_likelihood_batch(batch)  # typical: no shape-fixing keys, no template
+        compile_times["batch"] = time.perf_counter() - start
+        times = {"value": [], "grad": [], "batch": []}
+        for repeat in range(repeats):
+            tree = trees[repeat % len(trees)]
+            for label, call in (("value", value), ("grad", grad)):
+                start = time.perf_counter()
+                jax.block_until_ready(call(tree))
+                times[label].append(time.perf_counter() - start)
+        for _ in range(max(3, repeats // 4)):
+            start = time.perf_counter()
+            model.log_likelihood_batch(batch)
+            times["batch"].append((time.perf_counter() - start) / 64)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        lines.append(
+            f"| {name} | {med['value'] * 1e3:.2f} | {compile_times['value']:.2f} | "
+            f"{med['grad'] * 1e3:.2f} | {med['grad'] / med['value']:.2f} | "
+            f"{compile_times['grad']:.2f} | {med['batch'] * 1e3:.2f} | "
+            f"{med['batch'] / med['value']:.2f} | {compile_times['batch']:.2f} |")
+    return "\n".join(lines)
+
+
+def peak_memory() -> str:
+    import pickle
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "typical.pkl")
+    with open(path, "wb") as handle:
+        pickle.dump(build_configuration("typical"), handle)
+    lines = ["| class | chromalens MB | lenstronomy MB |", "|---|---:|---:|"]
+    for name in CLASSES:
+        values = {}
+        for which in ("chromalens", "lenstronomy"):
+            code = MEMORY_SNIPPET.format(which=which, cls=name, module=REFERENCE_MODULES[name],
+                                         path=path)
+            result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True)
+            values[which] = float(result.stdout.strip().splitlines()[-1])
+        lines.append(f"| {name} | {values['chromalens']:.0f} | {values['lenstronomy']:.0f} |")
+    return "\n".join(lines)
+
+
+def script_output(name: str, *arguments: str) -> str:
+    result = subprocess.run([sys.executable, os.path.join(HERE, name), *arguments],
+                            capture_output=True, text=True)
+    text = result.stdout.strip() or result.stderr.strip()[-2000:]
+    return f"```\n{text}\n```"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    configs = ["typical"] if args.quick else list(CONFIGS)
+    sections = ["# chromalens benchmark results", "", "Written by `benchmarks/run_all.py`. "
+                "Ratio = lenstronomy time / chromalens time, both measured in this run. "
+                "Medians over calls cycling through jittered parameter sets.", "",
+                "## Machine", "", machine(), ""]
+    rows = []
+    for config in configs:
+        for name in CLASSES:
+            print(f"multi-band: {config} / {name}", flush=True)
+            rows.append(benchmark_class(config, name, args.repeats))
+    sections += ["## Multi-band likelihood (`likelihood_data_given_model`)", "",
+                 "`chromalens ms`: the class method (lists of dicts in, float out); "
+                 "`pure jit ms`: `jax.jit(log_likelihood_function(template))` on a parameter "
+                 "pytree. Compile = first call.", "", _table(rows), ""]
+    print("functional face", flush=True)
+    sections += ["## Functional face: gradients and batches (typical configuration)", "",
+                 functional_costs("typical", args.repeats), ""]
+    print("peak memory", flush=True)
+    sections += ["## Peak memory (typical configuration, 10 evaluations, separate processes)",
+                 "", peak_memory(), ""]
+    for script, title, extra in (("bench_single_band.py", "Single band", ()),
+                                 ("bench_light.py", "Light profiles", ()),
+                                 ("bench_lens.py", "Lens profiles", ())):
+        if os.path.exists(os.path.join(HERE, script)) and not args.quick:
+            print(script, flush=True)
+            sections += [f"## {title} (`benchmarks/{script}`)", "",
+                         script_output(script, *extra), ""]
+    with open(args.output, "w") as handle:
+        handle.write("\n".join(sections))
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
