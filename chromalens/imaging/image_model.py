@@ -308,7 +308,18 @@ class ImageModel:
         need_source = source_add and bool(self.SourceModel.profile_type_list)
         need_light = lens_light_add and bool(self.LensLightModel.profile_type_list)
         model = np.zeros((self.Data.ny, self.Data.nx))
-        if need_source or need_light:
+        # the fused call needs the kwargs of every model that has profiles: with one of two
+        # non-empty models switched off, take the single-component path instead
+        source_off = not need_source and bool(self.SourceModel.profile_type_list)
+        light_off = not need_light and bool(self.LensLightModel.profile_type_list)
+        if need_source and light_off:
+            model = model + ImageModel.source_surface_brightness(
+                self, kwargs_source, kwargs_lens, kwargs_extinction, kwargs_special,
+                unconvolved=unconvolved)
+        elif need_light and source_off:
+            model = model + ImageModel.lens_surface_brightness(
+                self, kwargs_lens_light, unconvolved=unconvolved)
+        elif need_source or need_light:
             images = self._call_extended(
                 self._extended_images_jit, kwargs_lens,
                 kwargs_source if need_source else [],

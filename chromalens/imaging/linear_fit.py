@@ -151,9 +151,10 @@ class ImageLinearFit(ImageModel):
             return extended
         ra_pos, dec_pos, amp, n_points = self.point_source_linear_response_set(
             kwargs_ps, kwargs_lens, kwargs_special, with_amp=False)
+        # point-source rows are PSF-rendered even when ``unconvolved`` (as the reference)
         images = [self.ImageNumerics.point_source_rendering(
-            np.atleast_1d(ra_pos[i]), np.atleast_1d(dec_pos[i]), np.atleast_1d(amp[i]),
-            unconvolved=unconvolved) for i in range(n_points)]
+            np.atleast_1d(ra_pos[i]), np.atleast_1d(dec_pos[i]), np.atleast_1d(amp[i]))
+            for i in range(n_points)]
         if not images:
             return extended
         return jnp.concatenate([extended, jnp.stack(images) * self._flux_scaling], axis=0)

@@ -1,0 +1,150 @@
+"""Single-band likelihood timings: chromalens's ImageLinearFit against the reference's
+(lenstronomy.ImSim.image_linear_solve.ImageLinearFit), same run.
+
+Configurations (one band, 100 x 100 pixels at 0.05", regular supersampling 2, PIXEL PSF of
+21 x 21 pixels, convolution at pixel scale (the reference's default), EPL + SHEAR lens,
+SERSIC_ELLIPSE lens light, all pixels in the likelihood):
+
+=============  ==============================================================
+``sersic``     SERSIC_ELLIPSE source (2 linear coefficients in all)
+``shapelets``  SHAPELETS n_max = 10 source (66 + 1 linear coefficients)
+=============  ==============================================================
+
+Timed: ``likelihood_data_given_model(kwargs_lens, kwargs_source, kwargs_lens_light)`` of both
+codes (amplitudes solved for). Calls cycle through a few jittered parameter sets (nothing can be
+reused between calls) and the two codes are interleaved, so background load hits them alike.
+chromalens's construction and first call (the compilation) are timed separately, and the two
+log-likelihoods are compared before timing. Ratio = reference / chromalens (target >= 10x).
+
+Usage: ``python benchmarks/bench_single_band.py [--repeats 30] [--configs sersic,shapelets]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+
+import jax
+import numpy as np
+from lenstronomy.Data.imaging_data import ImageData as RefImageData
+from lenstronomy.Data.psf import PSF as RefPSF
+from lenstronomy.ImSim.image_linear_solve import ImageLinearFit as RefImageLinearFit
+from lenstronomy.LensModel.lens_model import LensModel as RefLensModel
+from lenstronomy.LightModel.light_model import LightModel as RefLightModel
+from lenstronomy.Util import kernel_util
+
+import chromalens  # noqa: F401  (float64)
+from chromalens.data import PSF, ImageData
+from chromalens.imaging import ImageLinearFit
+from chromalens.lens import LensModel
+from chromalens.light import LightModel
+
+NUM_PIX = 100
+PIXEL = 0.05
+PSF_SIZE = 21
+SUPERSAMPLING = 2
+N_MAX = 10
+
+
+def _configuration(name: str, rng):
+    """``(kwargs_data, kwargs_psf, kwargs_numerics, model lists, kwargs sets)``."""
+    transform = np.array([[-PIXEL, 0.0], [0.0, PIXEL]])
+    centre = (NUM_PIX - 1) / 2.0
+    kwargs_data = {"image_data": np.zeros((NUM_PIX, NUM_PIX)), "background_rms": 0.01,
+                   "exposure_time": 1000.0, "transform_pix2angle": transform,
+                   "ra_at_xy_0": centre * PIXEL, "dec_at_xy_0": -centre * PIXEL}
+    kernel = kernel_util.kernel_gaussian(PSF_SIZE, PIXEL, 0.12)
+    kwargs_psf = {"psf_type": "PIXEL", "kernel_point_source": kernel}
+    kwargs_numerics = {"supersampling_factor": SUPERSAMPLING}
+    lists = {"lens": ["EPL", "SHEAR"], "lens_light": ["SERSIC_ELLIPSE"],
+             "source": ["SERSIC_ELLIPSE"] if name == "sersic" else ["SHAPELETS"]}
+
+    def draw():
+        kwargs_lens = [{"theta_E": rng.uniform(1.1, 1.3), "gamma": rng.uniform(1.9, 2.1),
+                        "e1": rng.uniform(-0.1, 0.1), "e2": rng.uniform(-0.1, 0.1),
+                        "center_x": rng.uniform(-0.02, 0.02), "center_y": rng.uniform(-0.02, 0.02)},
+                       {"gamma1": rng.uniform(-0.03, 0.03), "gamma2": rng.uniform(-0.03, 0.03)}]
+        if name == "sersic":
+            kwargs_source = [{"amp": 20.0, "R_sersic": rng.uniform(0.2, 0.3),
+                              "n_sersic": rng.uniform(1, 2), "e1": rng.uniform(-0.2, 0.2),
+                              "e2": rng.uniform(-0.2, 0.2), "center_x": rng.uniform(-0.05, 0.05),
+                              "center_y": rng.uniform(-0.05, 0.05)}]
+        else:
+            n_coefficients = (N_MAX + 1) * (N_MAX + 2) // 2
+            kwargs_source = [{"amp": rng.normal(size=n_coefficients), "n_max": N_MAX,
+                              "beta": rng.uniform(0.15, 0.25), "center_x": rng.uniform(-0.05, 0.05),
+                              "center_y": rng.uniform(-0.05, 0.05)}]
+        kwargs_lens_light = [{"amp": 50.0, "R_sersic": rng.uniform(0.5, 0.8),
+                              "n_sersic": rng.uniform(3, 4), "e1": rng.uniform(-0.1, 0.1),
+                              "e2": rng.uniform(-0.1, 0.1), "center_x": 0.0, "center_y": 0.0}]
+        return kwargs_lens, kwargs_source, kwargs_lens_light
+
+    kwargs_sets = [draw() for _ in range(4)]
+    return kwargs_data, kwargs_psf, kwargs_numerics, lists, kwargs_sets
+
+
+def _build(side, kwargs_data, kwargs_psf, kwargs_numerics, lists):
+    if side == "ours":
+        classes = (ImageData, PSF, LensModel, LightModel, ImageLinearFit)
+    else:
+        classes = (RefImageData, RefPSF, RefLensModel, RefLightModel, RefImageLinearFit)
+    data_cls, psf_cls, lens_cls, light_cls, fit_cls = classes
+    return fit_cls(data_cls(**copy.deepcopy(kwargs_data)), psf_cls(**copy.deepcopy(kwargs_psf)),
+                   lens_cls(lists["lens"]), light_cls(lists["source"]),
+                   light_cls(lists["lens_light"]), kwargs_numerics=dict(kwargs_numerics))
+
+
+def run(name: str, repeats: int, rng) -> None:
+    kwargs_data, kwargs_psf, kwargs_numerics, lists, kwargs_sets = _configuration(name, rng)
+    reference = _build("ref", kwargs_data, kwargs_psf, kwargs_numerics, lists)
+    image = reference.image(*copy.deepcopy(kwargs_sets[0]))
+    kwargs_data["image_data"] = image + 0.01 * rng.normal(size=image.shape)
+    reference = _build("ref", kwargs_data, kwargs_psf, kwargs_numerics, lists)
+
+    start = time.perf_counter()
+    ours = _build("ours", kwargs_data, kwargs_psf, kwargs_numerics, lists)
+    construct = time.perf_counter() - start
+    start = time.perf_counter()
+    logL, _ = ours.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    first_call = time.perf_counter() - start
+    logL_ref, _ = reference.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    relative = abs(logL - logL_ref) / abs(logL_ref)
+
+    # arguments copied beforehand: the copy is not part of either code's time
+    calls = [copy.deepcopy(kwargs_sets[i % len(kwargs_sets)]) for i in range(2 * repeats + 2)]
+    times = {"reference": [], "chromalens": []}
+    ours.likelihood_data_given_model(*calls.pop())  # warm (another parameter set)
+    reference.likelihood_data_given_model(*calls.pop())
+    for _ in range(repeats):
+        for label, model in (("chromalens", ours), ("reference", reference)):
+            arguments = calls.pop()
+            start = time.perf_counter()
+            model.likelihood_data_given_model(*arguments)
+            times[label].append(time.perf_counter() - start)
+    ref_median = statistics.median(times["reference"])
+    our_median = statistics.median(times["chromalens"])
+    n_linear = ours.num_param_linear(*copy.deepcopy(kwargs_sets[0]), None)
+    print(f"[{name}] {NUM_PIX}x{NUM_PIX} px, supersampling {SUPERSAMPLING}, "
+          f"{PSF_SIZE}x{PSF_SIZE} PSF, {n_linear} linear coefficients")
+    print(f"    logL chromalens {logL:.10f}   reference {logL_ref:.10f}   rel. diff {relative:.1e}")
+    print(f"    chromalens construction {construct * 1e3:8.1f} ms, "
+          f"first call (compile) {first_call:6.2f} s")
+    print(f"    median likelihood_data_given_model: reference {ref_median * 1e3:8.2f} ms, "
+          f"chromalens {our_median * 1e3:8.2f} ms, ratio {ref_median / our_median:6.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--configs", default="sersic,shapelets")
+    args = parser.parse_args()
+    print(f"JAX backend: {jax.default_backend()}, devices: {jax.devices()}")
+    rng = np.random.default_rng(2024)
+    for name in args.configs.split(","):
+        run(name.strip(), args.repeats, rng)
+
+
+if __name__ == "__main__":
+    main()
