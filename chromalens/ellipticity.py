@@ -51,8 +51,21 @@ def safe_atan2(y, x):
     return jnp.where(origin, 0.0, jnp.arctan2(jnp.where(origin, 0.0, y), jnp.where(origin, 1.0, x)))
 
 
+#: ellipticities with ``|e| < ROUND_OFFSET`` are evaluated at ``e1 + ROUND_OFFSET`` (see below)
+ROUND_OFFSET = 1e-12
+
+
 def ellipticity_to_phi_q(e1, e2):
-    """Position angle ``phi`` (rad) and axis ratio ``q`` from ``(e1, e2)``, with the 0.9999 cap."""
+    """Position angle ``phi`` (rad) and axis ratio ``q`` from ``(e1, e2)``, with the 0.9999 cap.
+
+    A profile is a smooth function of ``(e1, e2)`` but ``(phi, q)`` is singular at
+    ``e1 = e2 = 0``: derivatives through it would be 0 or NaN there, and an optimiser started
+    at a round profile would never move its ellipticity. So a nearly round ``(e1, e2)``
+    (``|e| < 1e-12``) is evaluated at ``(e1 + 1e-12, e2)``: values change by ~1e-12
+    (relative), and the derivatives are those of the smooth profile to ~1e-4.
+    """
+    near_round = (e1 * e1 + e2 * e2) < ROUND_OFFSET**2
+    e1 = jnp.where(near_round, e1 + ROUND_OFFSET, e1)
     phi = safe_atan2(e2, e1) / 2.0
     c = jnp.minimum(safe_hypot(e1, e2), MAX_ELLIPTICITY_MODULUS)
     q = (1.0 - c) / (1.0 + c)

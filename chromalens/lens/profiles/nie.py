@@ -57,7 +57,7 @@ def _safe_divide(numerator, denominator):
 
 
 def _deflection_major_axis(x, y, b, s, q):
-    q = jnp.minimum(q, Q_MAX)
+    q = jnp.where(q >= 1.0, Q_MAX, q)  # as the reference: only q >= 1 is replaced
     psi_kk = safe_sqrt(q * q * (s * s + x * x) + y * y)
     root = jnp.sqrt(1.0 - q * q)
     alpha_x = b / root * jnp.arctan(_safe_divide(root * x, psi_kk + s))
