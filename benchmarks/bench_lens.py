@@ -3,8 +3,9 @@ against the reference (lenstronomy), on 200 x 200 points.
 
 Run: ``python benchmarks/bench_lens.py [--repeats N] [--grid N]``. Prints, per profile, the
 median wall time of one reference call, one jitted chromalens call, and the per-set time of a
-``vmap`` over 64 parameter sets, with the ratios. Timings are medians of interleaved repeats
-(the three variants alternate, so background load affects them alike). Not part of the tests.
+``vmap`` over 64 parameter sets, with the ratios, and the time of one jitted gradient (with
+respect to all parameters) of a scalar of the deflection. Timings are medians of interleaved
+repeats (the variants alternate, so background load affects them alike). Not part of the tests.
 """
 
 from __future__ import annotations
@@ -64,20 +65,24 @@ def bench(name: str, grid: int, repeats: int) -> None:
     reference = ReferenceLensModel([name])
     single = jax.jit(lambda kw: model.alpha(x, y, [kw]))
     batched = jax.jit(jax.vmap(lambda kw: model.alpha(x, y, [kw])))
+    gradient = jax.jit(jax.grad(
+        lambda kw: sum(jnp.sum((a - 0.1) ** 2) for a in model.alpha(x, y, [kw]))))
     stacked = {k: jnp.asarray([s[k] for s in sets]) for k in sets[0]}
     one = {k: jnp.asarray(v) for k, v in sets[0].items()}
 
     jax.block_until_ready(single(one))
     jax.block_until_ready(batched(stacked))
+    jax.block_until_ready(gradient(one))
     ours = np.array(single(one))
     ref = np.array(reference.alpha(x_np, y_np, [sets[0]]))
     error = np.max(np.abs(ours - ref)) / np.max(np.abs(ref))
 
-    t_ref, t_single, t_batch = median_times(
+    t_ref, t_single, t_batch, t_grad = median_times(
         [
             lambda: reference.alpha(x_np, y_np, [sets[0]]),
             lambda: jax.block_until_ready(single(one)),
             lambda: jax.block_until_ready(batched(stacked)),
+            lambda: jax.block_until_ready(gradient(one)),
         ],
         repeats,
     )
@@ -86,7 +91,7 @@ def bench(name: str, grid: int, repeats: int) -> None:
         f"{name:4s} {grid}x{grid}: reference {t_ref * 1e3:8.2f} ms | chromalens jit "
         f"{t_single * 1e3:8.2f} ms (x{t_ref / t_single:5.2f} faster) | vmap {N_BATCH} sets "
         f"{t_per_set * 1e3:8.2f} ms/set (per-set / single = {t_per_set / t_single:4.2f}) | "
-        f"max |diff|/max|ref| = {error:.1e}"
+        f"grad {t_grad * 1e3:8.2f} ms | max |diff|/max|ref| = {error:.1e}"
     )
 
 
