@@ -40,7 +40,7 @@ import chromalens  # noqa: E402
 # Peak resident memory of one code alone: the configuration is built in this process and
 # handed over as a pickle, so the measuring process imports only the code under test.
 MEMORY_SNIPPET = r"""
-import copy, pickle, resource
+import copy, pickle
 if {which!r} == "chromalens":
     from chromalens.multiband import {cls}
 else:
@@ -51,7 +51,9 @@ with open({path!r}, "rb") as handle:
 model = {cls}(copy.deepcopy(multi_band_list), kwargs_model)
 for i in range(10):
     model.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[i % len(kwargs_sets)]))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+# VmHWM: this process's own peak (ru_maxrss would inherit the parent's peak across exec)
+with open("/proc/self/status") as status:
+    print([int(line.split()[1]) for line in status if line.startswith("VmHWM")][0] / 1024.0)
 """
 REFERENCE_MODULES = {"MultiLinear": "multi_linear", "JointLinear": "joint_linear",
                      "JointLinear_VaryBG": "joint_linear_vary_background"}
