@@ -183,8 +183,9 @@ def stack_parameter_sets(params_batch):
     if isinstance(params_batch, (list, tuple)):
         if not params_batch:
             raise ValueError("params_batch is empty")
-        return jax.tree.map(lambda *leaves: jnp.stack([jnp.asarray(v, dtype=float)
-                                                       for v in leaves]), *params_batch)
+        # stacked on the host (numpy): one transfer per leaf, no per-element dispatch
+        return jax.tree.map(lambda *leaves: np.stack([np.asarray(v, dtype=float)
+                                                      for v in leaves]), *params_batch)
     return params_batch
 
 
