@@ -223,7 +223,7 @@ def profile_pieces(config: str, repeats: int) -> None:
     ours = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model)
     kwargs = kwargs_sets[0]
     band = ours._image_model_list[0]
-    inputs, static, _ = band._engine_inputs(*band.select_kwargs(*kwargs[:5]), kwargs[5])
+    inputs, static = band._dynamic_inputs(*band.select_kwargs(*kwargs[:5]), kwargs[5])
     lens = inputs[0]
     source, light = inputs[1], inputs[2]
     source_static, light_static, _ = static
@@ -256,8 +256,8 @@ def profile_pieces(config: str, repeats: int) -> None:
     pure_all = jax.jit(ours.log_likelihood_function(_pytree(kwargs)))
     tree = _pytree(kwargs)
     pieces = {
-        "python: band_engine_inputs (select+split kwargs)":
-            lambda: band.band_engine_inputs(*kwargs),
+        "python: select + split kwargs of one band":
+            lambda: band._dynamic_inputs(*band.select_kwargs(*kwargs[:5]), kwargs[5]),
         "ray shooting (EPL+SHEAR, supersampled grid)": lambda: ray(lens),
         "ray shooting + light basis (unconvolved)": lambda: light_jit(lens, source, light),
         "resize + convolve of the basis stack": lambda: convolve(stack),

@@ -80,12 +80,16 @@ def prepare(model, kwargs_template: dict | None) -> FunctionalSpec | None:
 
 
 def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
-               inv_bool: bool = False, source_marg: bool = False):
-    """One band's fused solve from a (full or band-subset) parameter pytree (pure).
+               inv_bool: bool = False, source_marg: bool = False, select: bool = True):
+    """One band's fused solve from a parameter pytree (pure).
 
+    ``select``: the pytree holds every band's kwargs and the band picks its own (multi-band
+    classes); False: it is already the band's.
     Returns ``(logL, param, cov or None, model image, PSF-variance map)``.
     """
-    inputs, static = pure_inputs(model, model._select_pytree(kwargs), spec)
+    if select:
+        kwargs = model._select_pytree(kwargs)
+    inputs, static = pure_inputs(model, kwargs, spec)
     error = pure_error_map(model, inputs[0], inputs[5], inputs[6], inputs[7])
     logL, param, cov, image = model._fused_solve(
         *inputs, error, linear_prior, static=static, inv_bool=bool(inv_bool or source_marg),

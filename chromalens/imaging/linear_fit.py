@@ -55,8 +55,8 @@ class ImageLinearFit(ImageModel):
             raise ValueError("likelihood_mask has no True pixel: nothing to fit")
         self.linear_solver = bool(linear_solver)
         self._mask_index_jnp = jnp.asarray(self._mask_index)
-        self._fused_jit = jax.jit(self._fused_solve,
-                                  static_argnames=("static", "inv_bool", "source_marg"))
+        self._call_jit = jax.jit(self._solve_call,
+                                 static_argnames=("static", "inv_bool", "source_marg"))
         self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
 
     # ------------------------------------------------------------------ response
@@ -122,25 +122,11 @@ class ImageLinearFit(ImageModel):
     def _dynamic_inputs(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                         kwargs_extinction, kwargs_special):
         """Split the class-API kwargs into the pure engine's dynamic and static inputs."""
-        kwargs_lens = _as_list(kwargs_lens)
-        kwargs_source = _as_list(kwargs_source)
-        kwargs_lens_light = _as_list(kwargs_lens_light)
         self._check_kwargs(kwargs_source, kwargs_lens_light)
-        static = self._static_of(kwargs_source, kwargs_lens_light, kwargs_extinction)
-        source, light, extinction = self._dynamic_of(kwargs_source, kwargs_lens_light,
-                                                     kwargs_extinction)
-        tau0_list = None if kwargs_special is None else kwargs_special.get("tau0_list")
-        special = None
-        if kwargs_special is not None and "delta_x_image" in kwargs_special:
-            special = {"delta_x_image": kwargs_special["delta_x_image"],
-                       "delta_y_image": kwargs_special["delta_y_image"]}
-        solved = None
-        if self.PointSource.point_source_type_list:
-            solved = self.PointSource.solve_image_positions(kwargs_ps, kwargs_lens)
-        else:
-            kwargs_ps = None
-        return (kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
-                special), static
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                  kwargs_special)
+        spec = functional.band_spec(self, kwargs)
+        return functional.pure_inputs(self, functional.call_pytree(kwargs), spec)
 
     def _response_images(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                          kwargs_extinction, kwargs_special, unconvolved=False):
@@ -220,26 +206,26 @@ class ImageLinearFit(ImageModel):
                                             kwargs_lens_light, kwargs_ps)
         return model, model_error, cov, param
 
-    def _engine_inputs(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
-                       kwargs_extinction, kwargs_special):
-        """``(dynamic inputs, static configuration, PSF-variance map)`` of the engine."""
-        inputs, static = self._dynamic_inputs(kwargs_lens, kwargs_source, kwargs_lens_light,
-                                              kwargs_ps, kwargs_extinction, kwargs_special)
-        model_error = ImageModel._error_map_model(self, inputs[0], kwargs_ps, kwargs_special)
-        return inputs, static, model_error
+    def _solve_call(self, kwargs, solved, linear_prior, static, inv_bool, source_marg):
+        """The compiled class-API call of this band (kwargs: the band's pytree)."""
+        spec = functional.FunctionalSpec(static, solved, False)
+        return functional.solve_band(self, kwargs, spec, linear_prior, inv_bool, source_marg,
+                                     select=False)
 
     def _solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                kwargs_extinction, kwargs_special, inv_bool=False, source_marg=False,
                linear_prior=None):
         """Run the compiled engine; returns numpy ``(logL, marg, cov, param, model, error)``."""
-        inputs, static, model_error = self._engine_inputs(
-            kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
-            kwargs_special)
-        logL, param, cov, model = self._fused_jit(
-            *inputs, model_error, linear_prior, static=static,
+        self._check_kwargs(kwargs_source, kwargs_lens_light)
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
+                  kwargs_special)
+        spec = functional.band_spec(self, kwargs)
+        logL, param, cov, model, error = self._call_jit(
+            functional.call_pytree(kwargs), spec.solved, linear_prior, static=spec.static,
             inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
         cov = None if cov is None else np.asarray(cov)
-        return float(logL), None, cov, np.asarray(param), np.asarray(model), model_error
+        return (float(logL), None, cov, np.asarray(param), np.asarray(model),
+                np.asarray(error))
 
     def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
                                     kwargs_lens_light=None, kwargs_ps=None,
