@@ -13,7 +13,6 @@ numpy/scipy. Conventions follow the reference so that supersampled kernels agree
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import RectBivariateSpline
 
 
 def fwhm_to_sigma(fwhm: float) -> float:
@@ -113,6 +112,8 @@ def degrade_kernel(kernel_super: np.ndarray, factor: int) -> np.ndarray:
 
 
 def _bilinear_resample(kernel: np.ndarray, n_out: int) -> np.ndarray:
+    from scipy.interpolate import RectBivariateSpline  # heavy import, needed only here
+
     n_in = len(kernel)
     grid_in = (np.arange(n_in) + 0.5) / n_in
     grid_out = (np.arange(n_out) + 0.5) / n_out
