@@ -91,29 +91,42 @@ class ImageLinearFit(ImageModel):
         summed = jax.ops.segment_sum(images, jnp.asarray(basis_index), num_segments=n_basis)
         return summed * self._flux_scaling
 
-    def _response_pure(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
+    def _response_full(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
                        solved, special, static):
-        """Masked response matrix (m, n) from the dynamic kwargs (pure, jit-compiled)."""
+        """Response over *all* pixels, (m, ny * nx) (pure); rows as ``linear_response_matrix``."""
         blocks = [self._extended_basis(kwargs_lens, source, light, extinction, tau0_list,
                                        static=static, unconvolved=False)]
         if self.PointSource.point_source_type_list:
             blocks.append(self._point_source_basis(kwargs_ps, kwargs_lens, solved, special))
         images = jnp.concatenate(blocks, axis=0)
-        flat = images.reshape(images.shape[0], -1)
-        return jnp.nan_to_num(jnp.take(flat, self._mask_index_jnp, axis=1))
+        return jnp.nan_to_num(images.reshape(images.shape[0], -1))
+
+    def _response_pure(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
+                       solved, special, static):
+        """Masked response matrix (m, n) from the dynamic kwargs (pure, jit-compiled)."""
+        full = self._response_full(kwargs_lens, source, light, extinction, tau0_list,
+                                   kwargs_ps, solved, special, static)
+        return jnp.take(full, self._mask_index_jnp, axis=1)
+
+    def _masked_weights(self, model_error):
+        """``mask / (C_D + model_error)`` over all pixels (zero weight outside the mask).
+
+        The engine works on full pixel arrays with zero weights instead of gathering the
+        masked pixels: the sums are the same and no gather / scatter enters the gradient.
+        """
+        variance = jnp.asarray(self.Data.C_D) + model_error
+        return jnp.where(self._mask_jnp, 1.0 / variance, 0.0).ravel()
 
     def _fused_solve(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
                      special, model_error, linear_prior, static, inv_bool, source_marg):
         """Response, weighted solve, model image and log-likelihood in one compiled call."""
-        A = self._response_pure(kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
+        A = self._response_full(kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
                                 solved, special, static)
         model_error = jnp.broadcast_to(model_error, (self.Data.ny, self.Data.nx))
-        variance = jnp.take((self.Data.C_D + model_error).ravel(), self._mask_index_jnp)
-        data = jnp.take(jnp.asarray(self.Data.data_finite).ravel(), self._mask_index_jnp)
-        param, cov, model_1d = weighted_least_squares(A, 1.0 / variance, data,
-                                                      inv_bool=inv_bool)
-        model = jnp.zeros(self.Data.num_pixel).at[self._mask_index_jnp].set(model_1d)
-        model = model.reshape(self.Data.ny, self.Data.nx)
+        data = jnp.asarray(self.Data.data_finite).ravel()
+        param, cov, model_flat = weighted_least_squares(A, self._masked_weights(model_error),
+                                                        data, inv_bool=inv_bool)
+        model = jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
         logL = self.Data.log_likelihood(model, self._mask_jnp, model_error)
         if source_marg and cov is not None:
             logL = logL + marginalization(cov, linear_prior)

@@ -111,33 +111,40 @@ class JointLinear(MultiLinear):
         return images
 
     # ------------------------------------------------------------------ solve
-    def _extra_rows(self) -> np.ndarray | None:
-        """Response rows appended to the model rows in the solve (none here)."""
+    def _extra_rows(self, full: bool = False) -> np.ndarray | None:
+        """Response rows appended to the model rows in the solve (none here).
+
+        ``full``: in the engine's layout (every pixel of the computed bands) instead of the
+        masked layout of ``linear_response_matrix``.
+        """
         return None
 
     def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg):
-        """Responses of all computed bands, one weighted solve, per-band likelihoods (pure)."""
+        """Responses of all computed bands, one weighted solve, per-band likelihoods (pure).
+
+        Works on every pixel of every band with zero weights outside the masks (see
+        ``ImageLinearFit._masked_weights``).
+        """
         computed = self._computed_bands()
-        responses, variances, data = [], [], []
+        responses, weights, data = [], [], []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            responses.append(model._response_pure(*inputs[i], static=statics[i]))
+            responses.append(model._response_full(*inputs[i], static=statics[i]))
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            variances.append(jnp.take((model.Data.C_D + error).ravel(), model._mask_index_jnp))
-            data.append(jnp.take(jnp.asarray(model.Data.data_finite).ravel(),
-                                 model._mask_index_jnp))
+            weights.append(model._masked_weights(error))
+            data.append(jnp.asarray(model.Data.data_finite).ravel())
         A = jnp.concatenate(responses, axis=1)
-        extra = self._extra_rows()
+        extra = self._extra_rows(full=True)
         if extra is not None:
             A = jnp.concatenate([A, jnp.asarray(extra)], axis=0)
-        param, cov, model_1d = weighted_least_squares(
-            A, 1.0 / jnp.concatenate(variances), jnp.concatenate(data), inv_bool=inv_bool)
+        param, cov, model_flat = weighted_least_squares(
+            A, jnp.concatenate(weights), jnp.concatenate(data), inv_bool=inv_bool)
         logL, start, images = 0.0, 0, []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            n = self._num_response_list[band]
-            image = jnp.zeros(model.Data.num_pixel).at[model._mask_index_jnp].set(
-                model_1d[start:start + n]).reshape(model.Data.ny, model.Data.nx)
+            n = model.Data.num_pixel
+            image = jnp.where(model._mask_jnp, model_flat[start:start + n].reshape(
+                model.Data.ny, model.Data.nx), 0.0)
             start += n
             images.append(image)
             logL = logL + model.Data.log_likelihood(image, model._mask_jnp, model_errors[i])

@@ -48,10 +48,22 @@ class JointLinear_VaryBG(JointLinear):  # noqa: N801  (the reference's public na
                                kwargs_extinction, kwargs_special)
         return self._expand_rows(A)
 
-    def _extra_rows(self) -> np.ndarray:
-        """One background row per computed band: ones over that band's masked pixels."""
-        sizes = [self._num_response_list[band] for band in self._computed_bands()]
-        return self._background_rows(sizes)
+    def _extra_rows(self, full: bool = False) -> np.ndarray:
+        """One background row per computed band: ones over that band's masked pixels.
+
+        ``full``: over every pixel of the computed bands, zero outside the masks (the
+        engine's layout); else over the masked pixels only.
+        """
+        computed = self._computed_bands()
+        if not full:
+            return self._background_rows([self._num_response_list[band] for band in computed])
+        blocks = [self._image_model_list[band]._mask1d.astype(float) for band in computed]
+        rows = np.zeros((len(blocks), sum(block.size for block in blocks)))
+        start = 0
+        for row, block in enumerate(blocks):
+            rows[row, start:start + block.size] = block
+            start += block.size
+        return rows
 
     def _solve_matrix(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                       kwargs_extinction, kwargs_special) -> np.ndarray:
