@@ -2,8 +2,9 @@
 
 The lenstronomy original takes ``MultiLinear`` from ``lenstronomy.ImSim.MultiBand.multi_linear``
 and ``JointLinear_VaryBG`` from ``lenstronomy.ImSim.MultiBand.joint_linear_vary_background``;
-here both come from ``chromalens.multiband``. Everything below those imports (multi_band_list, kwargs_model, kwargs lists, method calls)
-is unchanged. (No fit here: for fitting, see ``chromalens fit`` and the YAML examples.)
+here both come from ``chromalens.multiband``. Everything below those imports
+(multi_band_list, kwargs_model, kwargs lists, method calls) is unchanged. (No fit here: for
+fitting, see ``chromalens fit`` and the YAML examples.)
 
 Run from the repository root: ``python examples/porting_lenstronomy.py``
 """
