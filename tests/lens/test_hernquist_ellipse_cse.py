@@ -8,6 +8,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from lens.profile_parity import assert_close, grid_and_random_points
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.hernquist_ellipse_cse import HernquistEllipseCSE as Reference
 
@@ -30,15 +31,6 @@ def _draw(rng, n):
     return params
 
 
-def _points(rng, params, n_random=40):
-    n = len(params["Rs"])
-    g = np.linspace(-3.0, 3.0, 7)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
-    return x, y
-
 
 @jax.jit
 @jax.vmap
@@ -50,20 +42,12 @@ def _evaluate(x, y, p):
     )
 
 
-def _assert_close(actual, expected, rtol, atol_fraction):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 def test_parity_with_reference():
     # mirrors lenstronomy HernquistEllipseCSE.derivatives / function / hessian
     rng = np.random.default_rng(18)
     params = _draw(rng, N_SETS)
-    x, y = _points(rng, params)
+    x, y = grid_and_random_points(rng, params)
     alpha, psi, hess = _evaluate(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
     )
@@ -74,9 +58,9 @@ def test_parity_with_reference():
         alpha_ref.append(ref.derivatives(x[i], y[i], **p))
         psi_ref.append(ref.function(x[i], y[i], **p))
         hess_ref.append(ref.hessian(x[i], y[i], **p))
-    _assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
-    _assert_close(psi, np.array(psi_ref), 1e-8, 1e-12)
-    _assert_close(np.stack(hess, 1), np.array(hess_ref), 1e-8, 1e-13)
+    assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
+    assert_close(psi, np.array(psi_ref), 1e-8, 1e-12)
+    assert_close(np.stack(hess, 1), np.array(hess_ref), 1e-8, 1e-13)
 
 
 def test_round_limit_approximates_spherical_hernquist():

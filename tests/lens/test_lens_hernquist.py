@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import mpmath
 import numpy as np
+from lens.profile_parity import assert_close, grid_and_random_points, reference_values
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.hernquist import Hernquist as ReferenceHernquist
 
@@ -27,15 +28,6 @@ def _draw(rng, n):
     }
 
 
-def _points(rng, params, n_random=40):
-    n = len(params["Rs"])
-    g = np.linspace(-3.0, 3.0, 7)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
-    return x, y
-
 
 @jax.jit
 @jax.vmap
@@ -43,50 +35,29 @@ def _evaluate(x, y, p):
     return hernquist.deflection(x, y, p), hernquist.potential(x, y, p), hernquist.hessian(x, y, p)
 
 
-def _reference(x, y, params):
-    ref = ReferenceHernquist()
-    alpha, psi, hess = [], [], []
-    for i in range(x.shape[0]):
-        p = {k: float(v[i]) for k, v in params.items()}
-        alpha.append(ref.derivatives(x[i].copy(), y[i].copy(), **p))
-        psi.append(ref.function(x[i].copy(), y[i].copy(), **p))
-        hess.append(ref.hessian(x[i].copy(), y[i].copy(), **p))
-    return np.array(alpha), np.array(psi), np.array(hess)
-
-
-def _assert_close(actual, expected, rtol, atol_fraction, mask=None):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    if mask is not None:
-        excess = np.where(mask, excess, 0.0)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 def test_parity_with_reference():
     # mirrors lenstronomy Hernquist.derivatives / function / hessian
     rng = np.random.default_rng(13)
     params = _draw(rng, N_SETS)
-    x, y = _points(rng, params)
+    x, y = grid_and_random_points(rng, params)
     alpha, psi, hess = _evaluate(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
     )
-    alpha_ref, psi_ref, hess_ref = _reference(x, y, params)
-    _assert_close(np.stack(alpha, 1), alpha_ref, 1e-8, 1e-12)
+    alpha_ref, psi_ref, hess_ref = reference_values(ReferenceHernquist(), x, y, params)
+    assert_close(np.stack(alpha, 1), alpha_ref, 1e-8, 1e-12)
     # near the centre the reference's F0 = arctanh(sqrt(1 - X^2))/sqrt(1 - X^2) has absolute
     # round-off ~1e-16/X^2 (1e-6 at its floor X = 1e-5), which the potential's
     # ln(X^2/4) + 2 F0 does not hide: parity for X > 1e-3, the centre against mpmath below
     R = np.hypot(x - params["center_x"][:, None], y - params["center_y"][:, None])
-    _assert_close(psi, psi_ref, 1e-8, 1e-12, mask=R / params["Rs"][:, None] > 1e-3)
+    assert_close(psi, psi_ref, 1e-8, 1e-12, mask=R / params["Rs"][:, None] > 1e-3)
     # the reference's Hessian is a central finite difference (step 1e-5): round-off
     # ~1e-16 |alpha| / 1e-5 and truncation ~1e-10 |d3 alpha/dR3|; it does not resolve R < 1e-5,
     # and near X = 1 its deflection's (1 - F0)/(X^2 - 1) carries round-off ~1e-16/|X - 1|, which
     # the difference amplifies by 1/1e-5: compare outside those regions, at 1e-7
     X = R / params["Rs"][:, None]
     mask = (R > 1e-4) & (np.abs(X - 1) > 1e-2)
-    _assert_close(np.stack(hess, 1), hess_ref, 1e-7, 1e-9, mask=mask[:, None])
+    assert_close(np.stack(hess, 1), hess_ref, 1e-7, 1e-9, mask=mask[:, None])
 
 
 def test_potential_near_centre_high_precision():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from lens.profile_parity import assert_close, grid_and_random_points, reference_values
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.pseudo_jaffe import PseudoJaffe as ReferencePJaffe
 
@@ -30,13 +31,9 @@ def _draw(rng, n):
     return params
 
 
-def _points(rng, params, n_random=40):
-    n = len(params["Rs"])
-    g = np.linspace(-3.0, 3.0, 7)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
+
+def _points(rng, params):
+    x, y = grid_and_random_points(rng, params)
     x[:, 1], y[:, 1] = params["center_x"] + 3e-5, params["center_y"]  # inside the 1e-4 floor
     return x, y
 
@@ -47,25 +44,6 @@ def _evaluate(x, y, p):
     return pjaffe.deflection(x, y, p), pjaffe.potential(x, y, p), pjaffe.hessian(x, y, p)
 
 
-def _reference(x, y, params):
-    ref = ReferencePJaffe()
-    alpha, psi, hess = [], [], []
-    for i in range(x.shape[0]):
-        p = {k: float(v[i]) for k, v in params.items()}
-        alpha.append(ref.derivatives(x[i].copy(), y[i].copy(), **p))
-        psi.append(ref.function(x[i].copy(), y[i].copy(), **p))
-        hess.append(ref.hessian(x[i].copy(), y[i].copy(), **p))
-    return np.array(alpha), np.array(psi), np.array(hess)
-
-
-def _assert_close(actual, expected, rtol, atol_fraction):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 def test_parity_with_reference():
     # mirrors lenstronomy PseudoJaffe.derivatives / function / hessian
@@ -75,16 +53,16 @@ def test_parity_with_reference():
     alpha, psi, hess = _evaluate(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
     )
-    alpha_ref, psi_ref, hess_ref = _reference(x, y, params)
+    alpha_ref, psi_ref, hess_ref = reference_values(ReferencePJaffe(), x, y, params)
     alpha, hess = np.stack(alpha, 1), np.stack(hess, 1)
-    _assert_close(alpha[5:], alpha_ref[5:], 1e-8, 1e-13)
-    _assert_close(psi[5:], psi_ref[5:], 1e-8, 1e-13)
-    _assert_close(hess[5:], hess_ref[5:], 1e-8, 1e-13)
+    assert_close(alpha[5:], alpha_ref[5:], 1e-8, 1e-13)
+    assert_close(psi[5:], psi_ref[5:], 1e-8, 1e-13)
+    assert_close(hess[5:], hess_ref[5:], 1e-8, 1e-13)
     # equal radii: Ra Rs / (Rs - Ra) with Rs - Ra = 2e-8 multiplies a difference of two nearly
     # equal terms, amplifying round-off (in both codes) by ~Rs / 2e-8
-    _assert_close(alpha[:5], alpha_ref[:5], 1e-5, 1e-7)
-    _assert_close(psi[:5], psi_ref[:5], 1e-5, 1e-7)
-    _assert_close(hess[:5], hess_ref[:5], 1e-5, 1e-7)
+    assert_close(alpha[:5], alpha_ref[:5], 1e-5, 1e-7)
+    assert_close(psi[:5], psi_ref[:5], 1e-5, 1e-7)
+    assert_close(hess[:5], hess_ref[:5], 1e-5, 1e-7)
 
 
 def test_radius_ordering():

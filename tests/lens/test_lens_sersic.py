@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from lens.profile_parity import assert_close, grid_and_random_points
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.sersic import Sersic as ReferenceSersic
 
@@ -28,15 +29,6 @@ def _draw(rng, n):
     }
 
 
-def _points(rng, params, n_grid=7, n_random=40):
-    n = len(params["R_sersic"])
-    g = np.linspace(-3.0, 3.0, n_grid)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-20, 20, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-20, 20, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
-    return x, y
-
 
 @jax.jit
 @jax.vmap
@@ -44,21 +36,11 @@ def _evaluate(x, y, p):
     return sersic.deflection(x, y, p), sersic.potential(x, y, p), sersic.hessian(x, y, p)
 
 
-def _assert_close(actual, expected, rtol, atol_fraction, mask=None):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    if mask is not None:
-        excess = np.where(mask, excess, 0.0)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 def _run_parity(seed, n_sets, n_potential_sets, n_grid, n_random):
     rng = np.random.default_rng(seed)
     params = _draw(rng, n_sets)
-    x, y = _points(rng, params, n_grid, n_random)
+    x, y = grid_and_random_points(rng, params, n_grid, n_random, spread=20.0)
     alpha, psi, hess = _evaluate(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
     )
@@ -68,18 +50,18 @@ def _run_parity(seed, n_sets, n_potential_sets, n_grid, n_random):
         p = {k: float(v[i]) for k, v in params.items()}
         alpha_ref.append(ref.derivatives(x[i].copy(), y[i].copy(), **p))
         hess_ref.append(ref.hessian(x[i].copy(), y[i].copy(), **p))
-    _assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
+    assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
     # the reference's Hessian takes a forward difference of alpha(R) with step h = 1e-5 (error
     # ~h/2 |alpha''|, up to ~1e-5 of the largest Hessian element); ours is exact (checked
     # against autodiff below). Away from the centre they agree to the reference's accuracy
     R = np.hypot(x - params["center_x"][:, None], y - params["center_y"][:, None])
-    _assert_close(np.stack(hess, 1), np.array(hess_ref), 2e-4, 1e-5, mask=(R > 0.05)[:, None])
+    assert_close(np.stack(hess, 1), np.array(hess_ref), 2e-4, 1e-5, mask=(R > 0.05)[:, None])
     # the reference's potential is mpmath's hyp2f2, point by point (slow): fewer sets
     psi_ref = [
         ref.function(x[i].copy(), y[i].copy(), **{k: float(v[i]) for k, v in params.items()})
         for i in range(n_potential_sets)
     ]
-    _assert_close(np.asarray(psi)[:n_potential_sets], np.array(psi_ref), 1e-10, 1e-14)
+    assert_close(np.asarray(psi)[:n_potential_sets], np.array(psi_ref), 1e-10, 1e-14)
 
 
 def test_parity_with_reference():

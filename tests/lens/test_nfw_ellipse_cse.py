@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from lens.profile_parity import assert_close, grid_and_random_points
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.nfw_ellipse_cse import NFW_ELLIPSE_CSE as Reference
 
@@ -31,15 +32,6 @@ def _draw(rng, n):
     return params
 
 
-def _points(rng, params, n_random=40):
-    n = len(params["Rs"])
-    g = np.linspace(-3.0, 3.0, 7)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
-    return x, y
-
 
 def _evaluate(opts):
     def one(x, y, p):
@@ -52,21 +44,13 @@ def _evaluate(opts):
     return jax.jit(jax.vmap(one))
 
 
-def _assert_close(actual, expected, rtol, atol_fraction):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 @pytest.mark.parametrize("high_accuracy", [True, False], ids=["table1", "table3"])
 def test_parity_with_reference(high_accuracy):
     # mirrors lenstronomy NFW_ELLIPSE_CSE.derivatives / function / hessian
     rng = np.random.default_rng(17)
     params = _draw(rng, N_SETS)
-    x, y = _points(rng, params)
+    x, y = grid_and_random_points(rng, params)
     opts = {"high_accuracy": high_accuracy}
     alpha, psi, hess = _evaluate(opts)(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
@@ -78,11 +62,11 @@ def test_parity_with_reference(high_accuracy):
         alpha_ref.append(ref.derivatives(x[i], y[i], **p))
         psi_ref.append(ref.function(x[i], y[i], **p))
         hess_ref.append(ref.hessian(x[i], y[i], **p))
-    _assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
+    assert_close(np.stack(alpha, 1), np.array(alpha_ref), 1e-8, 1e-13)
     # the potential of each CSE is a difference of O(A q/s ln s) terms (0 at the centre up to
     # round-off): the absolute term covers the centre
-    _assert_close(psi, np.array(psi_ref), 1e-8, 1e-12)
-    _assert_close(np.stack(hess, 1), np.array(hess_ref), 1e-8, 1e-13)
+    assert_close(psi, np.array(psi_ref), 1e-8, 1e-12)
+    assert_close(np.stack(hess, 1), np.array(hess_ref), 1e-8, 1e-13)
 
 
 def test_round_limit_approximates_spherical_nfw():

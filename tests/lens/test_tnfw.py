@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import mpmath
 import numpy as np
+from lens.profile_parity import assert_close, grid_and_random_points, reference_values
 from lenstronomy.LensModel.lens_model import LensModel as ReferenceLensModel
 from lenstronomy.LensModel.Profiles.tnfw import TNFW as ReferenceTNFW
 
@@ -27,16 +28,6 @@ def _draw(rng, n):
     }
 
 
-def _points(rng, params, n_random=40):
-    """Per parameter set: a 7x7 grid, the centre and random points."""
-    n = len(params["Rs"])
-    g = np.linspace(-3.0, 3.0, 7)
-    gx, gy = (a.ravel() for a in np.meshgrid(g, g))
-    x = np.concatenate([np.tile(gx, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    y = np.concatenate([np.tile(gy, (n, 1)), rng.uniform(-8, 8, (n, n_random))], axis=1)
-    x[:, 0], y[:, 0] = params["center_x"], params["center_y"]
-    return x, y
-
 
 @jax.jit
 @jax.vmap
@@ -44,48 +35,27 @@ def _evaluate(x, y, p):
     return tnfw.deflection(x, y, p), tnfw.potential(x, y, p), tnfw.hessian(x, y, p)
 
 
-def _reference(x, y, params):
-    ref = ReferenceTNFW()
-    alpha, psi, hess = [], [], []
-    for i in range(x.shape[0]):
-        p = {k: float(v[i]) for k, v in params.items()}
-        alpha.append(ref.derivatives(x[i].copy(), y[i].copy(), **p))
-        psi.append(ref.function(x[i].copy(), y[i].copy(), **p))
-        hess.append(ref.hessian(x[i].copy(), y[i].copy(), **p))
-    return np.array(alpha), np.array(psi), np.array(hess)
-
-
-def _assert_close(actual, expected, rtol, atol_fraction, mask=None):
-    """Elementwise ``|a - e| <= rtol |e| + atol_fraction * max|e|`` per parameter set."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    scale = np.max(np.abs(expected.reshape(expected.shape[0], -1)), axis=1)
-    scale = scale.reshape((-1,) + (1,) * (expected.ndim - 1))
-    excess = np.abs(actual - expected) - (rtol * np.abs(expected) + atol_fraction * scale)
-    if mask is not None:
-        excess = np.where(mask, excess, 0.0)
-    assert np.all(excess <= 0), f"max excess {excess.max():.3g}"
-
 
 def test_parity_with_reference():
     # mirrors lenstronomy TNFW.derivatives / function / hessian
     rng = np.random.default_rng(12)
     params = _draw(rng, N_SETS)
-    x, y = _points(rng, params)
+    x, y = grid_and_random_points(rng, params)
     alpha, psi, hess = _evaluate(
         jnp.asarray(x), jnp.asarray(y), {k: jnp.asarray(v) for k, v in params.items()}
     )
-    alpha_ref, psi_ref, hess_ref = _reference(x, y, params)
+    alpha_ref, psi_ref, hess_ref = reference_values(ReferenceTNFW(), x, y, params)
     # the reference's arctanh(sqrt(1 - x^2)) loses ~1e-16/x^2 and the truncation formulas
     # amplify it (relative errors up to ~1e-5 at x = R/Rs ~ 1e-3): full parity for x > 0.05,
     # the centre (x floored at 1e-3) is checked against mpmath in test_near_centre below
     X = np.hypot(x - params["center_x"][:, None], y - params["center_y"][:, None])
     mask = (X / params["Rs"][:, None]) > 0.05
-    _assert_close(np.stack(alpha, 1), alpha_ref, 1e-8, 1e-12, mask[:, None])
-    _assert_close(psi, psi_ref, 1e-8, 1e-12, mask)
-    _assert_close(np.stack(hess, 1), hess_ref, 1e-8, 1e-12, mask[:, None])
+    assert_close(np.stack(alpha, 1), alpha_ref, 1e-8, 1e-12, mask[:, None])
+    assert_close(psi, psi_ref, 1e-8, 1e-12, mask)
+    assert_close(np.stack(hess, 1), hess_ref, 1e-8, 1e-12, mask[:, None])
     # everywhere, including the centre, at the reference's own accuracy
-    _assert_close(np.stack(alpha, 1), alpha_ref, 1e-4, 1e-12)
-    _assert_close(np.stack(hess, 1), hess_ref, 1e-4, 1e-12)
+    assert_close(np.stack(alpha, 1), alpha_ref, 1e-4, 1e-12)
+    assert_close(np.stack(hess, 1), hess_ref, 1e-4, 1e-12)
 
 
 def _mp_F0(X):
