@@ -28,6 +28,7 @@ from ..extinction import DifferentialExtinction
 from ..lens import LensModel
 from ..light import LightModel
 from ..point_source import PointSource
+from . import functional
 from .numerics import Numerics
 
 __all__ = ["ImageModel"]
@@ -172,12 +173,6 @@ class ImageModel:
         _, ext_static = _split_integer_keys(kwargs_extinction)
         return source_static, light_static, ext_static
 
-    def _dynamic_of(self, kwargs_source, kwargs_lens_light, kwargs_extinction):
-        source, _ = self.SourceModel.split_static(kwargs_source)
-        light, _ = self.LensLightModel.split_static(kwargs_lens_light)
-        extinction, _ = _split_integer_keys(kwargs_extinction)
-        return source, light, extinction
-
     def _source_plane(self, kwargs_lens):
         x, y = self.ImageNumerics.coordinates_evaluate
         if len(self.LensModel.lens_model_list) == 0:
@@ -241,14 +236,16 @@ class ImageModel:
 
     def _call_extended(self, function, kwargs_lens, kwargs_source, kwargs_lens_light,
                        kwargs_extinction, kwargs_special, unconvolved):
-        kwargs_lens = _as_list(kwargs_lens)
-        kwargs_source = _as_list(kwargs_source)
-        kwargs_lens_light = _as_list(kwargs_lens_light)
-        static = self._static_of(kwargs_source, kwargs_lens_light, kwargs_extinction)
-        source, light, extinction = self._dynamic_of(kwargs_source, kwargs_lens_light,
-                                                     kwargs_extinction)
-        tau0_list = None if kwargs_special is None else kwargs_special.get("tau0_list")
-        return function(kwargs_lens, source, light, extinction, tau0_list, static=static,
+        """Call a compiled extended-light function on class-API kwargs (the same split into
+        static and dynamic parts as the solve, :func:`functional.pure_inputs`)."""
+        kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, None, kwargs_extinction,
+                  kwargs_special)
+        static = self._static_of(_as_list(kwargs_source), _as_list(kwargs_lens_light),
+                                 kwargs_extinction)
+        spec = functional.FunctionalSpec(static, None, bool(kwargs_extinction))
+        inputs, static = functional.pure_inputs(self, functional.call_pytree(kwargs), spec)
+        lens, source, light, extinction, tau0_list = inputs[:5]
+        return function(lens, source, light, extinction, tau0_list, static=static,
                         unconvolved=bool(unconvolved))
 
     # ------------------------------------------------------------------ images

@@ -35,8 +35,20 @@ def test_function_equals_class_method(setup, cls):
         expected, _ = model.likelihood_data_given_model(*copy.deepcopy(kwargs), **options)
         function = jax.jit(model.log_likelihood_function(**options))
         assert float(function(pytree(kwargs))) == pytest.approx(expected, rel=1e-12)
+    models, _, _, params = model.image_linear_solve(*copy.deepcopy(kwargs))
     images = model.image_function()(pytree(kwargs))
-    assert images is not None
+    if cls is MultiLinear:
+        pairs = [(image, param) for image, param in images]
+    else:
+        band_images, param = images
+        pairs = list(zip(band_images, [param] * len(band_images), strict=True))
+        params = [params] * len(band_images)
+    for (image, param), expected_image, expected_param in zip(pairs, models, params,
+                                                              strict=True):
+        scale = np.max(np.abs(expected_image))
+        np.testing.assert_allclose(image, expected_image, rtol=1e-10, atol=1e-12 * scale)
+        np.testing.assert_allclose(param[:len(expected_param)], expected_param[:len(param)],
+                                   rtol=1e-10, atol=1e-12)
 
 
 def test_single_band_function_and_batch(setup):
