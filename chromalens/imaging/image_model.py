@@ -214,18 +214,26 @@ class ImageModel:
         """Unit-amplitude images of every extended linear coefficient, (n_s + n_l, ny, nx)."""
         source_static, light_static, ext_static = static
         x, y, beta_x, beta_y = self._source_plane(kwargs_lens)
-        blocks = []
+        blocks, fusible = [], []
         if self.SourceModel.profile_type_list:
-            basis = self.SourceModel.basis_stack(
+            factor = self._extinction_factor(x, y, extinction, tau0_list, ext_static)
+            source_blocks, source_fusible = self.SourceModel.basis_blocks(
                 beta_x, beta_y, self.SourceModel.merge_static(source, source_static))
-            blocks.append(basis * self._extinction_factor(x, y, extinction, tau0_list, ext_static))
+            blocks += [block * factor for block in source_blocks]
+            fusible += source_fusible
         if self.LensLightModel.profile_type_list:
-            blocks.append(self.LensLightModel.basis_stack(
-                x, y, self.LensLightModel.merge_static(light, light_static)))
+            light_blocks, light_fusible = self.LensLightModel.basis_blocks(
+                x, y, self.LensLightModel.merge_static(light, light_static))
+            blocks += light_blocks
+            fusible += light_fusible
         if not blocks:
             return jnp.zeros((0, self.Data.ny, self.Data.nx))
-        stack = jnp.concatenate(blocks, axis=0)
-        return self._re_size_convolve_stack(stack, unconvolved) * self._flux_scaling
+        numerics = self.ImageNumerics
+        if hasattr(numerics, "re_size_convolve_blocks"):
+            images = numerics.re_size_convolve_blocks(blocks, fusible, unconvolved=unconvolved)
+        else:
+            images = self._re_size_convolve_stack(jnp.concatenate(blocks, axis=0), unconvolved)
+        return images * self._flux_scaling
 
     def _re_size_convolve_stack(self, stack, unconvolved: bool):
         """(n, N_evaluate) surface brightness -> (n, ny, nx) pixel fluxes (one batched call)."""

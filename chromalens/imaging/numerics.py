@@ -333,6 +333,10 @@ class Numerics:
         low, high = self._grid.flux_array2image_low_high(
             flux_array, high_res_return=self._high_res_return
         )
+        return self._convolve_low_high(low, high, unconvolved)
+
+    def _convolve_low_high(self, low, high, unconvolved: bool):
+        """Pixel images (and super-images) -> flux per pixel, convolved unless asked not to."""
         if unconvolved or self._conv is None:
             image = low
         else:
@@ -350,6 +354,56 @@ class Numerics:
         if flux_stack.ndim != 2:
             raise ValueError(f"flux_stack must have shape (n, N), got {flux_stack.shape}")
         return self.re_size_convolve(flux_stack, unconvolved=unconvolved)
+
+    def re_size_convolve_blocks(self, blocks, fusible=None, unconvolved: bool = False):
+        """:meth:`re_size_convolve_stack` of the row-wise concatenation of ``blocks``.
+
+        Parameters
+        ----------
+        blocks : list of arrays, shape (n_i, N)
+            Surface brightness at :attr:`coordinates_evaluate`, one row per image.
+        fusible : list of bool, optional
+            Per block: its values are cheap products of stored factors (SHAPELETS). Such a
+            block is binned to pixels on its own, with code the compiler fuses into the
+            block's evaluation, so its super-sampled values never reach memory; the other
+            blocks are stacked and binned together as usual. Default: none.
+        unconvolved : bool
+
+        Returns
+        -------
+        array, shape (sum n_i, ny, nx)
+            Rows in the order of ``blocks``; one batched convolution for all of them.
+        """
+        blocks = [jnp.asarray(block) for block in blocks]
+        fusible = [False] * len(blocks) if fusible is None else [bool(f) for f in fusible]
+        if len(fusible) != len(blocks):
+            raise ValueError("fusible must have one entry per block")
+        for block in blocks:
+            if block.ndim != 2 or block.shape[-1] != self.num_evaluate:
+                raise ValueError(f"blocks must have shape (n, {self.num_evaluate}), "
+                                 f"got {block.shape}")
+        if not any(fusible):
+            return self.re_size_convolve(jnp.concatenate(blocks), unconvolved=unconvolved)
+        high_res = self._high_res_return
+        heavy = [block for block, cheap in zip(blocks, fusible, strict=True) if not cheap]
+        if heavy:
+            heavy_low, heavy_high = self._grid.flux_array2image_low_high(
+                jnp.concatenate(heavy), high_res_return=high_res)
+        lows, highs, row = [], [], 0
+        for block, cheap in zip(blocks, fusible, strict=True):
+            if cheap:
+                low, high = self._grid.flux_array2image_low_high(
+                    block, high_res_return=high_res, strided=True)
+            else:
+                n = block.shape[0]
+                low = heavy_low[row:row + n]
+                high = None if heavy_high is None else heavy_high[row:row + n]
+                row += n
+            lows.append(low)
+            highs.append(high)
+        low = jnp.concatenate(lows)
+        high = None if highs[0] is None else jnp.concatenate(highs)
+        return self._convolve_low_high(low, high, bool(unconvolved))
 
     # ------------------------------------------------------------------ point sources
     def point_source_rendering(self, ra_pos, dec_pos, amp, unconvolved: bool = False):

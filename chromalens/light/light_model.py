@@ -316,7 +316,7 @@ class LightModel:
                 flux = flux + profile.surface_brightness(x, y, params, self._options[index])
         return flux
 
-    def _basis_stack_impl(self, x, y, dynamic, static, selection):
+    def _basis_blocks_impl(self, x, y, dynamic, static, selection):
         x, y = self._coordinates(x, y)
         kwargs_list = self.merge_static(dynamic, static)
         blocks = []
@@ -326,9 +326,29 @@ class LightModel:
                 params = self._params(index, kwargs_list[index])
                 block = profile.basis(x, y, params, self._options[index])
                 blocks.append(jnp.reshape(block, (-1,) + jnp.shape(x)))
+        return blocks
+
+    def _basis_stack_impl(self, x, y, dynamic, static, selection):
+        blocks = self._basis_blocks_impl(x, y, dynamic, static, selection)
         if not blocks:
             return jnp.zeros((0,) + jnp.shape(x))
         return jnp.concatenate(blocks, axis=0)
+
+    def basis_blocks(self, x, y, kwargs_list: KwargsList) -> tuple[list, list]:
+        """:meth:`basis_stack` before the concatenation (pure).
+
+        Returns
+        -------
+        blocks : list of arrays, shape ``(n_linear_i, *x.shape)``, one per profile
+        fusible : list of bool
+            Per profile: its basis images are cheap products of stored factors (SHAPELETS),
+            best evaluated inside their consumer (see ``Numerics.re_size_convolve_blocks``).
+        """
+        self._check_kwargs(kwargs_list, require_amp=False)
+        dynamic, static = self.split_static(self._filled(kwargs_list, drop_amp=True))
+        blocks = self._basis_blocks_impl(x, y, dynamic, static, self._selection(None))
+        fusible = [bool(getattr(profile, "FUSIBLE_BASIS", False)) for profile in self._profiles]
+        return blocks, fusible
 
     def surface_brightness(self, x, y, kwargs_list: KwargsList, k=None):
         """Summed surface brightness (flux/arcsec^2) of the selected profiles.

@@ -273,6 +273,38 @@ def test_non_square_image():
 
 
 # ---------------------------------------------------------------- batching and jax
+@pytest.mark.parametrize("supersampling_convolution", [False, True])
+def test_blocks_equal_stack(supersampling_convolution):
+    """Blocks resized one by one (cheap blocks with the strided binning) give the images of
+    the stacked call, rows in block order."""
+    rng = np.random.default_rng(43)
+    _, data = _data_pair(rng, ny=14, nx=23)
+    _, psf = _psf_pair("PIXEL", rng)
+    numerics = Numerics(data, psf, supersampling_factor=3,
+                        supersampling_convolution=supersampling_convolution)
+    ra, dec = numerics.coordinates_evaluate
+    rows = np.stack([_random_light(rng)(ra, dec) for _ in range(6)])
+    blocks = [rows[:1], rows[1:4], rows[4:5], rows[5:]]
+    fusible = [False, True, False, True]
+    expected = np.asarray(numerics.re_size_convolve_stack(rows))
+    got = np.asarray(jax.jit(lambda *b: numerics.re_size_convolve_blocks(list(b), fusible))(
+        *blocks))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14 * np.max(np.abs(expected)))
+    with pytest.raises(ValueError, match="one entry per block"):
+        numerics.re_size_convolve_blocks(blocks, fusible[:2])
+
+
+@pytest.mark.parametrize("factor", [2, 3, 5])
+def test_block_mean_strided_equals_reshape(factor):
+    from chromalens.imaging.grids import block_mean
+
+    image = np.random.default_rng(factor).normal(size=(3, 4 * factor, 7 * factor))
+    expected = image.reshape(3, 4, factor, 7, factor).mean(axis=(2, 4))
+    for strided in (False, True):
+        np.testing.assert_allclose(np.asarray(block_mean(image, factor, strided)), expected,
+                                   rtol=1e-14, atol=1e-15)
+
+
 def test_stack_jit_and_grad():
     rng = np.random.default_rng(41)
     _, data = _data_pair(rng)
@@ -480,7 +512,7 @@ def test_next_fast_len():
         m = next_fast_len(n)
         assert m >= n
         k = m
-        for p in (2, 3, 5):
+        for p in (2, 3, 5, 7):
             while k % p == 0:
                 k //= p
         assert k == 1

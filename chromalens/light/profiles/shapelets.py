@@ -60,6 +60,9 @@ OPTIONS: dict = {}
 STATIC_KEYS: tuple[str, ...] = ("n_max",)
 #: ``amp`` is always an array (also for ``n_max = 0``), as in the reference's ``update_linear``
 SCALAR_AMP = False
+#: the basis images are products of two stored Hermite stacks: cheap to recompute inside their
+#: consumer (the pixel binning), where the compiler fuses them (see ``LightModel.basis_blocks``)
+FUSIBLE_BASIS = True
 
 #: the reference's stability cut: phi_n(u) = 0 for u >= CUT_SCALE * sqrt(n + 2)
 CUT_SCALE = 5.0
