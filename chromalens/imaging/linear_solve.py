@@ -67,21 +67,65 @@ def weighted_least_squares(A, weights, data, inv_bool: bool = False):
     model : array (n,)
         ``A^T param``.
     """
-    M, b = normal_equations(A, weights, data)
+    param, cov, models = weighted_least_squares_blocks([(A, weights, data)], inv_bool=inv_bool)
+    return param, cov, models[0]
+
+
+def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bool = False):
+    """One solve for amplitudes shared by several blocks of pixels (bands).
+
+    Equivalent to :func:`weighted_least_squares` on the blocks' responses, weights and data
+    concatenated along the pixel axis, without building the concatenation: the normal
+    equations are summed block by block. With ``background`` one more coefficient per block
+    is solved for, a constant added to every pixel of that block (a response row of ones),
+    whose rows and columns of ``M`` are written in closed form (``sum w``, ``A w``).
+
+    Parameters
+    ----------
+    blocks : sequence of (A_b (m, n_b), w_b (n_b,), d_b (n_b,))
+        Response, weights and data of each block; ``m`` is the same for all.
+    inv_bool : bool (static)
+        Also return the covariance.
+    background : bool (static)
+        Add one constant per block, after the ``m`` shared amplitudes.
+
+    Returns
+    -------
+    param : array (m,) or (m + B,)
+    cov_param : array, square, or None
+    models : list of arrays (n_b,)
+        Model of each block, ``A_b^T param[:m]`` (+ its background).
+    """
+    weighted = [A * w[None, :] for A, w, _ in blocks]
+    M = sum(wA @ A.T for wA, (A, _, _) in zip(weighted, blocks, strict=True))
+    b = sum(wA @ d for wA, (_, _, d) in zip(weighted, blocks, strict=True))
+    m = blocks[0][0].shape[0]
+    if background:
+        cross = jnp.stack([jnp.sum(wA, axis=1) for wA in weighted], axis=1)  # (m, B)
+        totals = jnp.stack([jnp.sum(w) for _, w, _ in blocks])
+        M = jnp.block([[M, cross], [cross.T, jnp.diag(totals)]])
+        b = jnp.concatenate([b, jnp.stack([jnp.dot(w, d) for _, w, d in blocks])])
+    param, cov = _solve_normal_equations(M, b, inv_bool)
+    models = []
+    for i, (A, _, _) in enumerate(blocks):
+        model = param[:m] @ A
+        models.append(model + param[m + i] if background else model)
+    return param, cov, models
+
+
+def _solve_normal_equations(M, b, inv_bool: bool):
+    """``(param, cov or None)`` of ``M p = b`` with the reference's conditioning rule."""
     m = M.shape[0]
     if m == 0:
-        return b, (jnp.zeros((0, 0)) if inv_bool else None), A.T @ b
+        return b, (jnp.zeros((0, 0), dtype=M.dtype) if inv_bool else None)
     # decide on values only (no gradient flows through the decision), then solve on a matrix
     # that is the identity where the decision failed: gradients stay finite (double where)
     ok = _solvable(jax.lax.stop_gradient(M))
     factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, jnp.eye(m, dtype=M.dtype)))
     if inv_bool:
         cov = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, jnp.eye(m, dtype=M.dtype)), 0.0)
-        param = cov @ b
-    else:
-        cov = None
-        param = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, b), 0.0)
-    return param, cov, A.T @ param
+        return cov @ b, cov
+    return jnp.where(ok, jax.scipy.linalg.cho_solve(factor, b), 0.0), None
 
 
 def _solvable(M):

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..imaging import functional
-from ..imaging.linear_solve import marginalization, weighted_least_squares
+from ..imaging.linear_solve import marginalization, weighted_least_squares_blocks
 from .multi_linear import MultiLinear
 
 __all__ = ["JointLinear"]
@@ -111,13 +111,8 @@ class JointLinear(MultiLinear):
         return images
 
     # ------------------------------------------------------------------ solve
-    def _extra_rows(self, full: bool = False) -> np.ndarray | None:
-        """Response rows appended to the model rows in the solve (none here).
-
-        ``full``: in the engine's layout (every pixel of the computed bands) instead of the
-        masked layout of ``linear_response_matrix``.
-        """
-        return None
+    #: solve one constant background per band with the amplitudes (JointLinear_VaryBG)
+    _solve_background = False
 
     def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg):
         """Responses of all computed bands, one weighted solve, per-band likelihoods (pure).
@@ -126,26 +121,20 @@ class JointLinear(MultiLinear):
         ``ImageLinearFit._masked_weights``).
         """
         computed = self._computed_bands()
-        responses, weights, data = [], [], []
+        blocks = []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            responses.append(model._response_full(*inputs[i], static=statics[i]))
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            weights.append(model._masked_weights(error))
-            data.append(jnp.asarray(model.Data.data_finite).ravel())
-        A = jnp.concatenate(responses, axis=1)
-        extra = self._extra_rows(full=True)
-        if extra is not None:
-            A = jnp.concatenate([A, jnp.asarray(extra)], axis=0)
-        param, cov, model_flat = weighted_least_squares(
-            A, jnp.concatenate(weights), jnp.concatenate(data), inv_bool=inv_bool)
-        logL, start, images = 0.0, 0, []
+            blocks.append((model._response_full(*inputs[i], static=statics[i]),
+                           model._masked_weights(error),
+                           jnp.asarray(model.Data.data_finite).ravel()))
+        param, cov, model_flats = weighted_least_squares_blocks(
+            blocks, inv_bool=inv_bool, background=self._solve_background)
+        logL, images = 0.0, []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            n = model.Data.num_pixel
-            image = jnp.where(model._mask_jnp, model_flat[start:start + n].reshape(
-                model.Data.ny, model.Data.nx), 0.0)
-            start += n
+            image = jnp.where(model._mask_jnp,
+                              model_flats[i].reshape(model.Data.ny, model.Data.nx), 0.0)
             images.append(image)
             logL = logL + model.Data.log_likelihood(image, model._mask_jnp, model_errors[i])
         if source_marg and cov is not None:

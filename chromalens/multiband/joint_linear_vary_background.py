@@ -48,29 +48,15 @@ class JointLinear_VaryBG(JointLinear):  # noqa: N801  (the reference's public na
                                kwargs_extinction, kwargs_special)
         return self._expand_rows(A)
 
-    def _extra_rows(self, full: bool = False) -> np.ndarray:
-        """One background row per computed band: ones over that band's masked pixels.
-
-        ``full``: over every pixel of the computed bands, zero outside the masks (the
-        engine's layout); else over the masked pixels only.
-        """
-        computed = self._computed_bands()
-        if not full:
-            return self._background_rows([self._num_response_list[band] for band in computed])
-        blocks = [self._image_model_list[band]._mask1d.astype(float) for band in computed]
-        rows = np.zeros((len(blocks), sum(block.size for block in blocks)))
-        start = 0
-        for row, block in enumerate(blocks):
-            rows[row, start:start + block.size] = block
-            start += block.size
-        return rows
+    _solve_background = True
 
     def _solve_matrix(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                       kwargs_extinction, kwargs_special) -> np.ndarray:
         """Response used in the solve: model rows + one background row per computed band."""
         responses = self._band_responses(kwargs_lens, kwargs_source, kwargs_lens_light,
                                          kwargs_ps, kwargs_extinction, kwargs_special)
-        return np.vstack([np.concatenate(responses, axis=1), self._extra_rows()])
+        sizes = [self._num_response_list[band] for band in self._computed_bands()]
+        return np.vstack([np.concatenate(responses, axis=1), self._background_rows(sizes)])
 
     def _expand_rows(self, A_solve: np.ndarray) -> np.ndarray:
         computed = self._computed_bands()
