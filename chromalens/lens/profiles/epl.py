@@ -126,13 +126,12 @@ def series_coefficients(t, f, num_terms: int):
     ``t`` and ``f`` are scalars (traced or not); ``num_terms`` is static. Returns (num_terms,).
     """
 
-    def step(c, n):
-        c = c * (-f) * (2.0 * n - 2.0 + t) / (2.0 * n + 2.0 - t)
-        return c, c
-
     one = jnp.ones_like(t * f)
-    _, rest = lax.scan(step, one, jnp.arange(1, num_terms, dtype=float))
-    return jnp.concatenate([one[None], rest])
+    n = jnp.arange(1, num_terms, dtype=one.dtype)
+    # c_n = prod_(k<=n) r_k as one vectorised cumulative product (a sequential scan would
+    # be a loop of num_terms scalar steps in the compiled likelihood)
+    ratios = -f * (2.0 * n - 2.0 + t) / (2.0 * n + 2.0 - t)
+    return jnp.concatenate([one[None], jnp.cumprod(ratios) * one])
 
 
 def _clenshaw(cos_k, sin_k, coefficients):
