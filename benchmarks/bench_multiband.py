@@ -17,10 +17,23 @@ convolution at pixel scale, the reference's default):
 Each class is timed three ways: the reference's method, chromalens's class method (same
 arguments: lists of dicts in, floats out) and chromalens's functional face
 (``jax.jit(log_likelihood_function(template))`` on a parameter pytree). Calls cycle through a
-few jittered parameter sets (so nothing can be cached between calls) and the three ways are
-interleaved, so background load hits them alike. Before timing, chromalens's construction and
-first call (the compilation) are timed separately and both codes' log-likelihoods are
-compared. Ratio = reference / chromalens.
+few jittered parameter sets (so nothing can be cached between calls). Before timing,
+chromalens's construction and first call (the compilation) are timed separately and both
+codes' log-likelihoods are compared. Ratio = reference / chromalens.
+
+Two timing patterns, both reported:
+
+* **sampler pattern** (the headline numbers): each code is called ``BLOCK`` times in a row,
+  as a sampler or optimiser calls one likelihood, and the codes take turns block by block,
+  so slow drifts in background load hit them alike. Each block starts with ``WARMUP_S`` of
+  untimed calls: on this 2-core virtual machine the second core comes back to full speed
+  only after ~50 ms of load (measured: after a 0.1 s pause, the first ~15 calls of the
+  typical likelihood take 2.1-3.2 ms, the following ones 1.9 ms; on one core there is no
+  such ramp). A sampler's steady state is what the block measures;
+* **cold caches**: the codes alternate call by call. Each chromalens call then follows a
+  reference call that has evicted its data and compiled code from the CPU caches and let its
+  thread pool fall asleep; on this 2-core machine that costs chromalens 1-2 ms per call. No
+  fit runs this way; the column shows the worst case.
 
 Usage: ``python benchmarks/bench_multiband.py [--repeats 15] [--configs typical,shapelets]
 [--classes MultiLinear,JointLinear] [--profile]``. ``--profile`` additionally times the pieces of
@@ -143,8 +156,15 @@ def _pytree(kwargs):
 
 
 # ---------------------------------------------------------------------- timing
+#: consecutive timed calls of one code in the sampler pattern
+BLOCK = 5
+#: untimed calls (seconds of them) before each block: the machine's ramp back to full speed
+WARMUP_S = 0.1
+
+
 def _interleaved_medians(functions: dict, kwargs_sets, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each function, interleaved, cycling the parameter sets."""
+    """Median seconds per call of each function, alternating call by call (cold caches),
+    cycling the parameter sets."""
     times = {name: [] for name in functions}
     for repeat in range(repeats):
         kwargs = kwargs_sets[repeat % len(kwargs_sets)]
@@ -152,6 +172,26 @@ def _interleaved_medians(functions: dict, kwargs_sets, repeats: int) -> dict[str
             start = time.perf_counter()
             jax.block_until_ready(function(kwargs))
             times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _block_medians(functions: dict, kwargs_sets, repeats: int, block: int = BLOCK,
+                   warmup_s: float = WARMUP_S) -> dict[str, float]:
+    """Median seconds per call of each function in the sampler pattern: ``block`` calls of
+    one function in a row (cycling the parameter sets) after ``warmup_s`` seconds of untimed
+    calls, the functions taking turns."""
+    times = {name: [] for name in functions}
+    for turn in range(max(1, -(-repeats // block))):
+        for name, function in functions.items():
+            end, call = time.perf_counter() + warmup_s, 0
+            while call == 0 or time.perf_counter() < end:
+                jax.block_until_ready(function(kwargs_sets[call % len(kwargs_sets)]))
+                call += 1
+            for call in range(block):
+                kwargs = kwargs_sets[(turn * block + call) % len(kwargs_sets)]
+                start = time.perf_counter()
+                jax.block_until_ready(function(kwargs))
+                times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -188,26 +228,30 @@ def benchmark_class(config: str, class_name: str, repeats: int, pure: bool = Tru
     for kw in kwargs_sets:
         for call in functions.values():
             jax.block_until_ready(call(kw))
-    medians = _interleaved_medians(functions, kwargs_sets, repeats)
+    medians = _block_medians(functions, kwargs_sets, repeats)
+    cold = _interleaved_medians({name: functions[name] for name in ("reference", "method")},
+                                kwargs_sets, repeats)
     return {"config": config, "class": class_name, "construct": construct,
             "compile": first_call, "pure_compile": pure_compile, "mismatch": mismatch,
-            **medians}
+            **medians, "reference_cold": cold["reference"], "method_cold": cold["method"]}
 
 
 def _table(rows: list[dict]) -> str:
     lines = ["| configuration | class | lenstronomy ms | chromalens ms | ratio | "
-             "pure jit ms | ratio (pure) | target | construct s | 1st call s | "
-             "pure compile s | rel. logL diff |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "pure jit ms | ratio (pure) | target | cold caches: lenstronomy / chromalens ms "
+             "(ratio) | construct s | 1st call s | pure compile s | rel. logL diff |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         ref, ours = row["reference"], row["method"]
         pure = row.get("pure", float("nan"))
         target = TARGETS.get(row["config"])
         target_text = "" if target is None else (
             f">= {target:.0f}x {'met' if ref / ours >= target else 'MISSED'}")
+        ref_cold, ours_cold = row["reference_cold"], row["method_cold"]
         lines.append(
             f"| {row['config']} | {row['class']} | {ref * 1e3:.2f} | {ours * 1e3:.2f} | "
             f"{ref / ours:.1f}x | {pure * 1e3:.2f} | {ref / pure:.1f}x | {target_text} | "
+            f"{ref_cold * 1e3:.1f} / {ours_cold * 1e3:.2f} ({ref_cold / ours_cold:.1f}x) | "
             f"{row['construct']:.2f} | {row['compile']:.2f} | {row['pure_compile']:.2f} | "
             f"{row['mismatch']:.1e} |")
     return "\n".join(lines)

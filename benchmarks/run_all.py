@@ -157,7 +157,10 @@ def main() -> None:
     configs = ["typical"] if args.quick else list(CONFIGS)
     sections = ["# chromalens benchmark results", "", "Written by `benchmarks/run_all.py`. "
                 "Ratio = lenstronomy time / chromalens time, both measured in this run. "
-                "Medians over calls cycling through jittered parameter sets.", "",
+                "Medians over calls cycling through jittered parameter sets. Headline "
+                "timings use the sampler pattern (blocks of consecutive calls of one code, "
+                "after 0.1 s of untimed calls, the codes taking turns); the `cold caches` "
+                "column alternates the codes call by call (see `bench_multiband.py`).", "",
                 "## Machine", "", machine(), ""]
     rows = []
     for config in configs:
