@@ -80,11 +80,13 @@ def prepare(model, kwargs_template: dict | None) -> FunctionalSpec | None:
 
 
 def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
-               inv_bool: bool = False, source_marg: bool = False, select: bool = True):
+               inv_bool: bool = False, source_marg: bool = False, select: bool = True,
+               plane=None):
     """One band's fused solve from a parameter pytree (pure).
 
     ``select``: the pytree holds every band's kwargs and the band picks its own (multi-band
-    classes); False: it is already the band's.
+    classes); False: it is already the band's. ``plane``: the band's ray-shot evaluation grid
+    ``(x, y, beta_x, beta_y)`` if computed already (batched with other bands).
     Returns ``(logL, param, cov or None, model image, PSF-variance map)``.
     """
     if select:
@@ -93,7 +95,7 @@ def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
     error = pure_error_map(model, inputs[0], inputs[5], inputs[6], inputs[7])
     logL, param, cov, image = model._fused_solve(
         *inputs, error, linear_prior, static=static, inv_bool=bool(inv_bool or source_marg),
-        source_marg=bool(source_marg))
+        source_marg=bool(source_marg), plane=plane)
     return logL, param, cov, image, error
 
 

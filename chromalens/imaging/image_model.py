@@ -173,7 +173,11 @@ class ImageModel:
         _, ext_static = _split_integer_keys(kwargs_extinction)
         return source_static, light_static, ext_static
 
-    def _source_plane(self, kwargs_lens):
+    def _source_plane(self, kwargs_lens, plane=None):
+        """``(x, y, beta_x, beta_y)`` on the evaluation grid; ``plane`` if already computed
+        (the multi-band classes ray-shoot offset bands in one batched call)."""
+        if plane is not None:
+            return plane
         x, y = self.ImageNumerics.coordinates_evaluate
         if len(self.LensModel.lens_model_list) == 0:
             return x, y, x, y
@@ -210,10 +214,10 @@ class ImageModel:
         return images * self._flux_scaling
 
     def _extended_basis(self, kwargs_lens, source, light, extinction, tau0_list, static,
-                        unconvolved):
+                        unconvolved, plane=None):
         """Unit-amplitude images of every extended linear coefficient, (n_s + n_l, ny, nx)."""
         source_static, light_static, ext_static = static
-        x, y, beta_x, beta_y = self._source_plane(kwargs_lens)
+        x, y, beta_x, beta_y = self._source_plane(kwargs_lens, plane)
         blocks, fusible = [], []
         if self.SourceModel.profile_type_list:
             factor = self._extinction_factor(x, y, extinction, tau0_list, ext_static)

@@ -92,10 +92,13 @@ class ImageLinearFit(ImageModel):
         return summed * self._flux_scaling
 
     def _response_full(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
-                       solved, special, static):
-        """Response over *all* pixels, (m, ny * nx) (pure); rows as ``linear_response_matrix``."""
+                       solved, special, static, plane=None):
+        """Response over *all* pixels, (m, ny * nx) (pure); rows as ``linear_response_matrix``.
+
+        ``plane``: the ray-shot evaluation grid if already computed (see ``_source_plane``).
+        """
         blocks = [self._extended_basis(kwargs_lens, source, light, extinction, tau0_list,
-                                       static=static, unconvolved=False)]
+                                       static=static, unconvolved=False, plane=plane)]
         if self.PointSource.point_source_type_list:
             blocks.append(self._point_source_basis(kwargs_ps, kwargs_lens, solved, special))
         images = jnp.concatenate(blocks, axis=0)
@@ -118,10 +121,11 @@ class ImageLinearFit(ImageModel):
         return jnp.where(self._mask_jnp, 1.0 / variance, 0.0).ravel()
 
     def _fused_solve(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
-                     special, model_error, linear_prior, static, inv_bool, source_marg):
+                     special, model_error, linear_prior, static, inv_bool, source_marg,
+                     plane=None):
         """Response, weighted solve, model image and log-likelihood in one compiled call."""
         A = self._response_full(kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
-                                solved, special, static)
+                                solved, special, static, plane)
         model_error = jnp.broadcast_to(model_error, (self.Data.ny, self.Data.nx))
         data = jnp.asarray(self.Data.data_finite).ravel()
         param, cov, model_flat = weighted_least_squares(A, self._masked_weights(model_error),
@@ -373,14 +377,14 @@ class ImageLinearFit(ImageModel):
         return ok
 
     def _pure_band(self, kwargs, spec, source_marg=False, linear_prior=None,
-                   check_positive_flux=False):
+                   check_positive_flux=False, plane=None):
         """``(logL, param, model image, cov)`` of the band from a full parameter pytree."""
         kwargs = self._select_pytree(kwargs)
         inputs, static = functional.pure_inputs(self, kwargs, spec)
         error = functional.pure_error_map(self, inputs[0], inputs[5], inputs[6], inputs[7])
         logL, param, cov, model = self._fused_solve(
             *inputs, error, linear_prior, static=static, inv_bool=bool(source_marg),
-            source_marg=bool(source_marg))
+            source_marg=bool(source_marg), plane=plane)
         if check_positive_flux:
             logL = jnp.where(self._positive_pure(param, kwargs), logL,
                              logL - POSITIVITY_PENALTY)

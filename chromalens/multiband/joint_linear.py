@@ -114,7 +114,8 @@ class JointLinear(MultiLinear):
     #: solve one constant background per band with the amplitudes (JointLinear_VaryBG)
     _solve_background = False
 
-    def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg):
+    def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg,
+                    planes=None):
         """Responses of all computed bands, one weighted solve, per-band likelihoods (pure).
 
         Works on every pixel of every band with zero weights outside the masks (see
@@ -125,7 +126,8 @@ class JointLinear(MultiLinear):
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            blocks.append((model._response_full(*inputs[i], static=statics[i]),
+            blocks.append((model._response_full(*inputs[i], static=statics[i],
+                                                plane=(planes or {}).get(band)),
                            model._masked_weights(error),
                            jnp.asarray(model.Data.data_finite).ravel()))
         param, cov, model_flats = weighted_least_squares_blocks(
@@ -233,7 +235,8 @@ class JointLinear(MultiLinear):
             errors.append(functional.pure_error_map(model, band_inputs[0], band_inputs[5],
                                                     band_inputs[6], band_inputs[7]))
         logL, param, cov, images = self._joint_pure(
-            inputs, errors, linear_prior, statics=tuple(statics),
+            inputs, errors, linear_prior, planes=self._batched_planes(kwargs),
+            statics=tuple(statics),
             inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
         return logL, param, cov, images, errors
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from ..imaging import functional
@@ -35,6 +36,7 @@ class MultiDataBase:
         self._compute_bool = [bool(value) for value in compute_bool]
         self._image_model_list = image_model_list
         self._num_response_list = [model.num_data_evaluate for model in image_model_list]
+        self._ray_groups = self._find_ray_shooting_groups()
 
     @property
     def num_bands(self) -> int:
@@ -64,6 +66,65 @@ class MultiDataBase:
 
     def _computed_bands(self):
         return [i for i in range(self._num_bands) if self._compute_bool[i]]
+
+    # ------------------------------------------------------------------ shared ray shooting
+    def _ray_shooting_groups(self) -> list:
+        """Groups of bands ray-shot in one batched call (see ``_find_ray_shooting_groups``)."""
+        return self._ray_groups
+
+    def _find_ray_shooting_groups(self) -> list:
+        """Computed bands whose ray shooting runs as one batched call (at construction).
+
+        Bands with the same lens models (and lens kwargs selection) and the same number of
+        evaluation points but different coordinates (grids shifted by an offset, for
+        instance) form a group; bands on identical grids share one entry of their group.
+        Returns a list of groups, each a list of ``(representative band, [bands])``; only
+        groups with at least two distinct grids (a single grid needs no batching).
+        """
+        groups: dict = {}
+        for band in self._computed_bands():
+            model = self._image_model_list[band]
+            if not model.LensModel.lens_model_list:
+                continue
+            x, _ = model.ImageNumerics.coordinates_evaluate
+            index = getattr(model, "_index_lens_model", None)
+            key = (tuple(model.LensModel.lens_model_list),
+                   None if index is None else tuple(index), np.shape(x))
+            groups.setdefault(key, []).append(band)
+        result = []
+        for bands in groups.values():
+            entries: list = []
+            for band in bands:
+                x, y = (np.asarray(c) for c in
+                        self._image_model_list[band].ImageNumerics.coordinates_evaluate)
+                for representative, members in entries:
+                    rx, ry = (np.asarray(c) for c in self._image_model_list[
+                        representative].ImageNumerics.coordinates_evaluate)
+                    if np.array_equal(x, rx) and np.array_equal(y, ry):
+                        members.append(band)
+                        break
+                else:
+                    entries.append((band, [band]))
+            if len(entries) > 1:
+                result.append(entries)
+        return result
+
+    def _batched_planes(self, kwargs: dict) -> dict:
+        """``{band: (x, y, beta_x, beta_y)}`` for the grouped bands, one ray-shooting call per
+        group on the stacked coordinates (pure; ``kwargs`` is a full parameter pytree)."""
+        planes = {}
+        for entries in self._ray_shooting_groups():
+            model = self._image_model_list[entries[0][0]]
+            lens = functional.as_tuple(model._select_pytree(kwargs))[0] or []
+            coordinates = [self._image_model_list[representative].ImageNumerics
+                           .coordinates_evaluate for representative, _ in entries]
+            xs = jnp.stack([jnp.asarray(x) for x, _ in coordinates])
+            ys = jnp.stack([jnp.asarray(y) for _, y in coordinates])
+            beta_x, beta_y = model.LensModel.ray_shooting(xs, ys, lens)
+            for i, (_, members) in enumerate(entries):
+                for band in members:
+                    planes[band] = (xs[i], ys[i], beta_x[i], beta_y[i])
+        return planes
 
     def reset_point_source_cache(self, cache: bool = True) -> None:
         """Accepted for compatibility: chromalens keeps no point-source cache (every call

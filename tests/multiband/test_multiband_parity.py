@@ -156,3 +156,29 @@ def test_single_band_multi_model_methods(seed):
         logL_ref, param_ref = ref.likelihood_data_given_model(*copy.deepcopy(kwargs))
         assert logL == pytest.approx(logL_ref, rel=RTOL)
         close(param, param_ref)
+
+
+def test_offset_bands_ray_shoot_in_one_batched_call():
+    """Bands on grids of one shape but different coordinates form one ray-shooting group;
+    identical grids share its entry; every result equals the band-by-band computation."""
+    multi_band_list, kwargs_model, kwargs, masks = random_configuration(5, num_bands=3)
+    multi_band_list = copy.deepcopy(multi_band_list)
+    # band 2 on band 0's grid and numerics, band 1 with band 0's numerics on its own grid
+    multi_band_list[2][0] = copy.deepcopy(multi_band_list[0][0])
+    multi_band_list[2][2] = copy.deepcopy(multi_band_list[0][2])
+    multi_band_list[1][2] = copy.deepcopy(multi_band_list[0][2])
+    ours = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model)
+    assert ours._ray_shooting_groups() == [[(0, [0, 2]), (1, [1])]]
+    logL, params = ours.likelihood_data_given_model(*copy.deepcopy(kwargs))
+    total = 0.0
+    for band in range(3):
+        single = SingleBandMultiModel(copy.deepcopy(multi_band_list), kwargs_model,
+                                      band_index=band)
+        logL_band, param = single.likelihood_data_given_model(*copy.deepcopy(kwargs))
+        close(params[band], param, rtol=1e-12)
+        total += logL_band
+    assert logL == pytest.approx(total, rel=1e-13)
+    joint = JointLinear(copy.deepcopy(multi_band_list), kwargs_model)
+    ref = RefJointLinear(copy.deepcopy(multi_band_list), kwargs_model)
+    assert joint.likelihood_data_given_model(*copy.deepcopy(kwargs))[0] == pytest.approx(
+        ref.likelihood_data_given_model(*copy.deepcopy(kwargs))[0], rel=RTOL)
