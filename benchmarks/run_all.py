@@ -16,7 +16,6 @@ import argparse
 import copy
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import numpy as np  # noqa: E402
 from bench_multiband import (  # noqa: E402
     CLASSES,
     CONFIGS,
+    _block_medians,
     _pytree,
     _table,
     benchmark_class,
@@ -101,18 +101,13 @@ def functional_costs(config: str, repeats: int) -> str:
         start = time.perf_counter()
         model.log_likelihood_batch(batch)  # typical: no shape-fixing keys, no template
         compile_times["batch"] = time.perf_counter() - start
-        times = {"value": [], "grad": [], "batch": []}
-        for repeat in range(repeats):
-            tree = trees[repeat % len(trees)]
-            for label, call in (("value", value), ("grad", grad)):
-                start = time.perf_counter()
-                jax.block_until_ready(call(tree))
-                times[label].append(time.perf_counter() - start)
-        for _ in range(max(3, repeats // 4)):
-            start = time.perf_counter()
-            model.log_likelihood_batch(batch)
-            times["batch"].append((time.perf_counter() - start) / 64)
-        med = {k: statistics.median(v) for k, v in times.items()}
+        # steady state of each (the sampler pattern of bench_multiband: blocks of calls
+        # after a warm-up), so the batch is compared with single calls measured alike
+        functions = {"value": value, "grad": grad,
+                     "batch": lambda tree, model=model, batch=batch:
+                     model.log_likelihood_batch(batch)}
+        med = _block_medians(functions, trees, repeats)
+        med["batch"] /= 64
         lines.append(
             f"| {name} | {med['value'] * 1e3:.2f} | {compile_times['value']:.2f} | "
             f"{med['grad'] * 1e3:.2f} | {med['grad'] / med['value']:.2f} | "
