@@ -36,7 +36,7 @@ class MultiDataBase:
         self._compute_bool = [bool(value) for value in compute_bool]
         self._image_model_list = image_model_list
         self._num_response_list = [model.num_data_evaluate for model in image_model_list]
-        self._ray_groups = self._find_ray_shooting_groups()
+        self._ray_groups = self._ray_shooting_groups()
 
     @property
     def num_bands(self) -> int:
@@ -69,11 +69,8 @@ class MultiDataBase:
 
     # ------------------------------------------------------------------ shared ray shooting
     def _ray_shooting_groups(self) -> list:
-        """Groups of bands ray-shot in one batched call (see ``_find_ray_shooting_groups``)."""
-        return self._ray_groups
-
-    def _find_ray_shooting_groups(self) -> list:
-        """Computed bands whose ray shooting runs as one batched call (at construction).
+        """Computed bands whose ray shooting runs as one batched call (found at construction,
+        kept in ``self._ray_groups``).
 
         Bands with the same lens models (and lens kwargs selection) and the same number of
         evaluation points but different coordinates (grids shifted by an offset, for
@@ -113,7 +110,7 @@ class MultiDataBase:
         """``{band: (x, y, beta_x, beta_y)}`` for the grouped bands, one ray-shooting call per
         group on the stacked coordinates (pure; ``kwargs`` is a full parameter pytree)."""
         planes = {}
-        for entries in self._ray_shooting_groups():
+        for entries in self._ray_groups:
             model = self._image_model_list[entries[0][0]]
             lens = functional.as_tuple(model._select_pytree(kwargs))[0] or []
             coordinates = [self._image_model_list[representative].ImageNumerics
