@@ -96,12 +96,12 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
     models : list of arrays (n_b,)
         Model of each block, ``A_b^T param[:m]`` (+ its background).
     """
-    weighted = [A * w[None, :] for A, w, _ in blocks]
-    M = sum(wA @ A.T for wA, (A, _, _) in zip(weighted, blocks, strict=True))
-    b = sum(wA @ d for wA, (_, _, d) in zip(weighted, blocks, strict=True))
+    per_block = [normal_equations(A, w, d) for A, w, d in blocks]
+    M = sum(M_b for M_b, _ in per_block)
+    b = sum(b_b for _, b_b in per_block)
     m = blocks[0][0].shape[0]
     if background:
-        cross = jnp.stack([jnp.sum(wA, axis=1) for wA in weighted], axis=1)  # (m, B)
+        cross = jnp.stack([A @ w for A, w, _ in blocks], axis=1)  # (m, B)
         totals = jnp.stack([jnp.sum(w) for _, w, _ in blocks])
         M = jnp.block([[M, cross], [cross.T, jnp.diag(totals)]])
         b = jnp.concatenate([b, jnp.stack([jnp.dot(w, d) for _, w, d in blocks])])
