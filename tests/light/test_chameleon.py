@@ -10,13 +10,10 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
-from lenstronomy.LightModel.light_model import LightModel as RefLightModel
 from lenstronomy.LightModel.Profiles.chameleon import Chameleon
+from light.light_parity import check_light_model, check_profile
 
 from chromalens.light.profiles import chameleon, get_profile
-
-RTOL = 1e-8
 
 
 def _random_params(rng):
@@ -39,19 +36,7 @@ def test_surface_brightness_and_basis_match_reference():
     cases = [_random_params(rng) for _ in range(4)]
     cases.append({**cases[0], "e1": 0.0, "e2": 0.0})
     cases.append({**cases[1], "e1": 0.9, "e2": 0.5})  # |e| above the 0.9999 cap
-    for params in cases:
-        x = rng.uniform(-5.0, 5.0, 300)
-        y = rng.uniform(-5.0, 5.0, 300)
-        x[0], y[0] = params["center_x"], params["center_y"]
-        reference = Chameleon().function(x, y, **params)
-        np.testing.assert_allclose(
-            chameleon.surface_brightness(x, y, params, {}), reference, rtol=RTOL
-        )
-        basis = np.asarray(chameleon.basis(x, y, params, {}))
-        assert basis.shape == (1, x.size)
-        np.testing.assert_allclose(basis[0] * params["amp"], reference, rtol=RTOL)
-    with pytest.raises(ValueError, match="CHAMELEON"):
-        chameleon.total_flux(params, {})
+    check_profile(chameleon, Chameleon().function, cases, rng, at_centre=True)
 
 
 def test_truncation_inside_core_gives_zero():
@@ -65,26 +50,8 @@ def test_truncation_inside_core_gives_zero():
 
 
 def test_light_model_parity():
-    from chromalens.light.light_model import LightModel
-
     rng = np.random.default_rng(52)
-    kwargs_list = [_random_params(rng)]
-    x = rng.uniform(-4.0, 4.0, 200)
-    y = rng.uniform(-4.0, 4.0, 200)
-    ours, reference = LightModel(["CHAMELEON"]), RefLightModel(["CHAMELEON"])
-    np.testing.assert_allclose(
-        ours.surface_brightness(x, y, kwargs_list),
-        reference.surface_brightness(x, y, kwargs_list),
-        rtol=RTOL,
-    )
-    images, n = ours.functions_split(x, y, kwargs_list)
-    ref_images, ref_n = reference.functions_split(x, y, kwargs_list)
-    assert n == ref_n == 1
-    np.testing.assert_allclose(np.array(images), np.array(ref_images), rtol=RTOL)
-    with pytest.raises(ValueError):
-        reference.total_flux(kwargs_list)
-    with pytest.raises(ValueError, match="CHAMELEON"):
-        ours.total_flux(kwargs_list)
+    check_light_model("CHAMELEON", [_random_params(rng)], rng)
 
 
 def test_gradients_finite_at_edge_cases():

@@ -9,13 +9,10 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
-from lenstronomy.LightModel.light_model import LightModel as RefLightModel
 from lenstronomy.LightModel.Profiles.nie import NIE
+from light.light_parity import check_light_model, check_profile
 
 from chromalens.light.profiles import get_profile, nie
-
-RTOL = 1e-8
 
 
 def _random_params(rng):
@@ -33,40 +30,13 @@ def _random_params(rng):
 def test_surface_brightness_and_basis_match_reference():
     rng = np.random.default_rng(31)
     assert get_profile("NIE") is nie
-    for _ in range(5):
-        params = _random_params(rng)
-        x = rng.uniform(-5.0, 5.0, 300)
-        y = rng.uniform(-5.0, 5.0, 300)
-        reference = NIE().function(x, y, **params)
-        np.testing.assert_allclose(nie.surface_brightness(x, y, params, {}), reference, rtol=RTOL)
-        basis = np.asarray(nie.basis(x, y, params, {}))
-        assert basis.shape == (1, x.size)
-        np.testing.assert_allclose(basis[0] * params["amp"], reference, rtol=RTOL)
-    with pytest.raises(ValueError, match="NIE"):
-        nie.total_flux(params, {})
+    cases = [_random_params(rng) for _ in range(5)]
+    check_profile(nie, NIE().function, cases, rng, at_centre=False)
 
 
 def test_light_model_parity():
-    from chromalens.light.light_model import LightModel
-
     rng = np.random.default_rng(32)
-    kwargs_list = [_random_params(rng)]
-    x = rng.uniform(-4.0, 4.0, 200)
-    y = rng.uniform(-4.0, 4.0, 200)
-    ours, reference = LightModel(["NIE"]), RefLightModel(["NIE"])
-    np.testing.assert_allclose(
-        ours.surface_brightness(x, y, kwargs_list),
-        reference.surface_brightness(x, y, kwargs_list),
-        rtol=RTOL,
-    )
-    images, n = ours.functions_split(x, y, kwargs_list)
-    ref_images, ref_n = reference.functions_split(x, y, kwargs_list)
-    assert n == ref_n == 1
-    np.testing.assert_allclose(np.array(images), np.array(ref_images), rtol=RTOL)
-    with pytest.raises(ValueError):
-        reference.total_flux(kwargs_list)
-    with pytest.raises(ValueError, match="NIE"):
-        ours.total_flux(kwargs_list)
+    check_light_model("NIE", [_random_params(rng)], rng)
 
 
 def test_gradients_finite_at_edge_cases():
