@@ -1,4 +1,5 @@
-"""Parity checks shared by the single-amplitude light profile tests (NIE, POWER_LAW, CHAMELEON;
+"""Parity checks shared by the single-amplitude light profile tests (NIE, POWER_LAW, CHAMELEON,
+PJAFFE;
 imported as ``light.light_parity``; pytest has ``pythonpath = ["tests"]``)."""
 
 from __future__ import annotations
@@ -31,19 +32,21 @@ def check_profile(profile, reference_function, cases, rng, at_centre: bool = Fal
         profile.total_flux(cases[-1], {})
 
 
-def check_light_model(name: str, kwargs_list, rng):
-    """``LightModel`` of one profile against the reference's: surface brightness,
-    ``functions_split`` and the refused ``total_flux``."""
+def check_light_model(names, kwargs_list, rng, match: str | None = None):
+    """``LightModel`` of the profiles ``names`` (a name or a list) against the reference's:
+    surface brightness, ``functions_split`` (one image per profile) and the refused
+    ``total_flux``, whose error must mention ``match`` (default: the first name)."""
+    names = [names] if isinstance(names, str) else list(names)
     x = rng.uniform(-4.0, 4.0, 200)
     y = rng.uniform(-4.0, 4.0, 200)
-    ours, reference = LightModel([name]), RefLightModel([name])
+    ours, reference = LightModel(names), RefLightModel(names)
     np.testing.assert_allclose(ours.surface_brightness(x, y, kwargs_list),
                                reference.surface_brightness(x, y, kwargs_list), rtol=RTOL)
     images, n = ours.functions_split(x, y, kwargs_list)
     ref_images, ref_n = reference.functions_split(x, y, kwargs_list)
-    assert n == ref_n == 1
+    assert n == ref_n == len(names)
     np.testing.assert_allclose(np.array(images), np.array(ref_images), rtol=RTOL)
     with pytest.raises(ValueError):
         reference.total_flux(kwargs_list)
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=match or names[0]):
         ours.total_flux(kwargs_list)

@@ -13,8 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from lenstronomy.LightModel.light_model import LightModel as RefLightModel
 from lenstronomy.LightModel.Profiles.pseudo_jaffe import PseudoJaffe, PseudoJaffeEllipse
+from light.light_parity import check_light_model
 
 from chromalens.light.profiles import get_profile
 from chromalens.light.profiles.pjaffe import PROFILES, square_average_radius2
@@ -88,27 +88,9 @@ def test_square_average_radius_matches_reference_transform():
 
 
 def test_light_model_parity():
-    from chromalens.light.light_model import LightModel
-
     rng = np.random.default_rng(24)
     names = ["PJAFFE", "PJAFFE_ELLIPSE"]
-    kwargs_list = [_random_params(rng, name) for name in names]
-    x = rng.uniform(-4.0, 4.0, 200)
-    y = rng.uniform(-4.0, 4.0, 200)
-    ours, reference = LightModel(names), RefLightModel(names)
-    np.testing.assert_allclose(
-        ours.surface_brightness(x, y, kwargs_list),
-        reference.surface_brightness(x, y, kwargs_list),
-        rtol=RTOL,
-    )
-    images, n = ours.functions_split(x, y, kwargs_list)
-    ref_images, ref_n = reference.functions_split(x, y, kwargs_list)
-    assert n == ref_n == 2
-    np.testing.assert_allclose(np.array(images), np.array(ref_images), rtol=RTOL)
-    with pytest.raises(ValueError):
-        reference.total_flux(kwargs_list)
-    with pytest.raises(ValueError, match="PJAFFE"):
-        ours.total_flux(kwargs_list)
+    check_light_model(names, [_random_params(rng, name) for name in names], rng)
 
 
 @pytest.mark.parametrize("name", ["PJAFFE", "PJAFFE_ELLIPSE"])
