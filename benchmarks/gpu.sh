@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
 # Run the benchmark suite on a CUDA machine, in float64 (the default) and in float32.
-# Usage (on the GPU machine, from the repository root):  bash benchmarks/gpu.sh
-# Installs the CUDA build of JAX into a fresh venv, then writes
-# benchmarks/RESULTS_gpu_float64.md and benchmarks/RESULTS_gpu_float32.md.
+# Usage (on the GPU machine, from the repository root):  bash benchmarks/gpu.sh [OUTPUT_DIR]
+# Writes OUTPUT_DIR/RESULTS_gpu_float64.md and OUTPUT_DIR/RESULTS_gpu_float32.md
+# (OUTPUT_DIR defaults to benchmarks/), each rewritten after every section.
+#
+# Python: if the machine's python3 already has a JAX that sees a GPU (offline machines such
+# as the workplace's device machine), it is used, with lenstronomy and its import-time
+# dependencies installed from wheels in .whl/ when that folder exists (no network needed);
+# otherwise a fresh venv gets chromalens, its test extras and the CUDA build of JAX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .gpu-venv
-. .gpu-venv/bin/activate
-pip install -q --upgrade pip
-pip install -q '.[test]' 'jax[cuda12]'
-python -c "import jax; print(jax.devices())"
-CHROMALENS_PRECISION=float64 python benchmarks/run_all.py --output benchmarks/RESULTS_gpu_float64.md
-CHROMALENS_PRECISION=float32 python benchmarks/run_all.py --output benchmarks/RESULTS_gpu_float32.md
+OUTPUT_DIR=${1:-benchmarks}
+mkdir -p "$OUTPUT_DIR"
+PYTHON=python3
+if "$PYTHON" -c "import jax, sys; sys.exit(jax.default_backend() != 'gpu')" 2>/dev/null; then
+    if [ -d .whl ]; then
+        "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+            --upgrade --target /tmp/chromalens-site .whl/*.whl
+        export PYTHONPATH=/tmp/chromalens-site:$PWD
+    else
+        export PYTHONPATH=$PWD
+    fi
+else
+    python3 -m venv .gpu-venv
+    . .gpu-venv/bin/activate
+    pip install -q --upgrade pip
+    pip install -q '.[test]' 'jax[cuda12]'
+    PYTHON=python
+fi
+export PYTHONUNBUFFERED=1
+"$PYTHON" -c "import jax; print(jax.__version__, jax.devices())"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+failed=0
+# float64: every multi-band configuration, the functional face, batched throughput
+CHROMALENS_PRECISION=float64 "$PYTHON" benchmarks/run_all.py --repeats 7 --no-memory \
+    --no-scripts --throughput 64,1024 --throughput-configs typical,shapelets \
+    --output "$OUTPUT_DIR/RESULTS_gpu_float64.md" || failed=1
+# float32: fewer configurations (the device lease is short)
+CHROMALENS_PRECISION=float32 "$PYTHON" benchmarks/run_all.py --repeats 7 --no-memory \
+    --no-scripts --configs typical,large --throughput 64,1024 \
+    --throughput-configs typical,shapelets --output "$OUTPUT_DIR/RESULTS_gpu_float32.md" \
+    || failed=1
+exit $failed

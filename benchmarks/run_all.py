@@ -7,7 +7,12 @@ configuration (separate processes); then the outputs of the single-band, light a
 benchmark scripts.
 
 Usage: ``python benchmarks/run_all.py [--repeats 11] [--output benchmarks/RESULTS.md]
-[--quick]`` (``--quick``: typical configuration only, fewer repeats).
+[--quick] [--configs typical,large] [--throughput 64,1024] [--throughput-configs typical]
+[--no-memory] [--no-scripts]``
+(``--quick``: typical configuration only; ``--throughput``: batch sizes of the batched
+throughput section, on by default on a GPU; ``--no-memory`` / ``--no-scripts``: skip the
+peak-memory processes and the single-band, light and lens scripts). The file is rewritten
+after every section, so a run cut short keeps what it measured.
 """
 
 from __future__ import annotations
@@ -116,6 +121,47 @@ def functional_costs(config: str, repeats: int) -> str:
     return "\n".join(lines)
 
 
+#: sets evaluated together in the throughput section (bounds device memory: a shapelet set
+#: holds ~70 basis images per band)
+THROUGHPUT_CHUNK = {"typical": 1024, "shapelets": 128, "large": 256, "offset": 1024}
+
+
+def throughput(configs: list[str], sizes: list[int], repeats: int) -> str:
+    """Per-set cost of ``log_likelihood_batch`` for growing batches, against lenstronomy's
+    single call (what a sampler's population of walkers costs per member)."""
+    lines = ["| configuration | class | N | chunk | batch ms | per set us | lenstronomy ms | "
+             "ratio per set | compile s | device peak MB |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    device = jax.local_devices()[0]
+    for config in configs:
+        multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
+        trees = [_pytree(kw) for kw in kwargs_sets]
+        for name, (cls, ref_cls) in CLASSES.items():
+            model = cls(copy.deepcopy(multi_band_list), kwargs_model)
+            ref = ref_cls(copy.deepcopy(multi_band_list), kwargs_model)
+            reference = _block_medians(
+                {"reference": lambda kw, ref=ref: ref.likelihood_data_given_model(*kw)[0]},
+                kwargs_sets, max(3, repeats // 2))["reference"]
+            for size in sizes:
+                chunk = min(size, THROUGHPUT_CHUNK.get(config, 256))
+                batch = [trees[i % len(trees)] for i in range(size)]
+                start = time.perf_counter()
+                model.log_likelihood_batch(batch, chunk_size=chunk)
+                compile_s = time.perf_counter() - start
+                seconds = _block_medians(
+                    {"batch": lambda tree, model=model, batch=batch, chunk=chunk:
+                     model.log_likelihood_batch(batch, chunk_size=chunk)},
+                    trees, repeats)["batch"]
+                stats = device.memory_stats() or {}
+                peak = stats.get("peak_bytes_in_use", float("nan")) / 2 ** 20
+                lines.append(
+                    f"| {config} | {name} | {size} | {chunk} | {seconds * 1e3:.2f} | "
+                    f"{seconds / size * 1e6:.1f} | {reference * 1e3:.1f} | "
+                    f"{reference / (seconds / size):.0f}x | {compile_s:.2f} | {peak:.0f} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def peak_memory() -> str:
     import pickle
     import tempfile
@@ -148,8 +194,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--configs", default=None,
+                        help="comma-separated configurations (default: all)")
+    parser.add_argument("--throughput", default=None,
+                        help="comma-separated batch sizes for the throughput section "
+                             "(default: 64,512,4096 on a GPU, none on a CPU)")
+    parser.add_argument("--throughput-configs", default="typical,shapelets",
+                        help="configurations of the throughput section")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-scripts", action="store_true")
     args = parser.parse_args()
-    configs = ["typical"] if args.quick else list(CONFIGS)
+    if args.configs:
+        configs = args.configs.split(",")
+    else:
+        configs = ["typical"] if args.quick else list(CONFIGS)
+    sizes = args.throughput
+    if sizes is None:
+        sizes = "64,512,4096" if jax.default_backend() == "gpu" else ""
+    sizes = [int(size) for size in sizes.split(",") if size]
     sections = ["# chromalens benchmark results", "", "Written by `benchmarks/run_all.py`. "
                 "Ratio = lenstronomy time / chromalens time, both measured in this run. "
                 "Medians over calls cycling through jittered parameter sets. Headline "
@@ -157,30 +219,47 @@ def main() -> None:
                 "after 0.1 s of untimed calls, the codes taking turns); the `cold caches` "
                 "column alternates the codes call by call (see `bench_multiband.py`).", "",
                 "## Machine", "", machine(), ""]
+
+    def write() -> None:
+        with open(args.output, "w") as handle:
+            handle.write("\n".join(sections))
+
+    write()
     rows = []
     for config in configs:
         for name in CLASSES:
             print(f"multi-band: {config} / {name}", flush=True)
             rows.append(benchmark_class(config, name, args.repeats))
+            print(_table(rows[-1:]).splitlines()[-1], flush=True)
     sections += ["## Multi-band likelihood (`likelihood_data_given_model`)", "",
                  "`chromalens ms`: the class method (lists of dicts in, float out); "
                  "`pure jit ms`: `jax.jit(log_likelihood_function(template))` on a parameter "
                  "pytree. Compile = first call.", "", _table(rows), ""]
+    write()
     print("functional face", flush=True)
     sections += ["## Functional face: gradients and batches (typical configuration)", "",
                  functional_costs("typical", args.repeats), ""]
-    print("peak memory", flush=True)
-    sections += ["## Peak memory (typical configuration, 10 evaluations, separate processes)",
-                 "", peak_memory(), ""]
+    write()
+    if sizes:
+        print("throughput", flush=True)
+        sections += ["## Batched throughput (`log_likelihood_batch`)", "",
+                     "Per-set cost of one call on N parameter sets (vectorised `chunk` at a "
+                     "time), against lenstronomy's single call in the same run.", "",
+                     throughput(args.throughput_configs.split(","), sizes, args.repeats), ""]
+        write()
+    if not args.no_memory:
+        print("peak memory", flush=True)
+        sections += ["## Peak memory (typical configuration, 10 evaluations, separate "
+                     "processes)", "", peak_memory(), ""]
+        write()
     for script, title, extra in (("bench_single_band.py", "Single band", ()),
                                  ("bench_light.py", "Light profiles", ()),
                                  ("bench_lens.py", "Lens profiles", ())):
-        if os.path.exists(os.path.join(HERE, script)) and not args.quick:
+        if os.path.exists(os.path.join(HERE, script)) and not (args.quick or args.no_scripts):
             print(script, flush=True)
             sections += [f"## {title} (`benchmarks/{script}`)", "",
                          script_output(script, *extra), ""]
-    with open(args.output, "w") as handle:
-        handle.write("\n".join(sections))
+            write()
     print(f"wrote {args.output}")
 
 
