@@ -8,8 +8,9 @@ benchmark scripts.
 
 Usage: ``python benchmarks/run_all.py [--repeats 11] [--output benchmarks/RESULTS.md]
 [--quick] [--configs typical,large] [--throughput 64,1024] [--throughput-configs typical]
-[--no-memory] [--no-scripts]``
-(``--quick``: typical configuration only; ``--throughput``: batch sizes of the batched
+[--no-functional] [--no-memory] [--no-scripts]``
+(``--quick``: typical configuration only; ``--no-functional``: skip the gradient and
+batch table; ``--throughput``: batch sizes of the batched
 throughput section, on by default on a GPU; ``--no-memory`` / ``--no-scripts``: skip the
 peak-memory processes and the single-band, light and lens scripts). The file is rewritten
 after every section, so a run cut short keeps what it measured.
@@ -201,6 +202,7 @@ def main() -> None:
                              "(default: 64,512,4096 on a GPU, none on a CPU)")
     parser.add_argument("--throughput-configs", default="typical,shapelets",
                         help="configurations of the throughput section")
+    parser.add_argument("--no-functional", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scripts", action="store_true")
     args = parser.parse_args()
@@ -236,10 +238,11 @@ def main() -> None:
                  "`pure jit ms`: `jax.jit(log_likelihood_function(template))` on a parameter "
                  "pytree. Compile = first call.", "", _table(rows), ""]
     write()
-    print("functional face", flush=True)
-    sections += ["## Functional face: gradients and batches (typical configuration)", "",
-                 functional_costs("typical", args.repeats), ""]
-    write()
+    if not args.no_functional:
+        print("functional face", flush=True)
+        sections += ["## Functional face: gradients and batches (typical configuration)", "",
+                     functional_costs("typical", args.repeats), ""]
+        write()
     if sizes:
         print("throughput", flush=True)
         sections += ["## Batched throughput (`log_likelihood_batch`)", "",

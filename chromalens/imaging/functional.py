@@ -211,20 +211,39 @@ def batch_function(function, chunk_size: int = 64):
     return mapped
 
 
+def _has_static_keys(params) -> bool:
+    """Whether a parameter pytree holds shape-fixing keys (``n_max``) in its profile lists."""
+    if not isinstance(params, dict):
+        return False
+    return any(isinstance(kwargs, dict) and any(key in kwargs for key in STATIC_KEYS)
+               for value in params.values() if isinstance(value, (list, tuple))
+               for kwargs in value)
+
+
+def _template_key(template) -> tuple:
+    """Hashable identity of a template's structure and values (cache key of compiled
+    batch functions: equal templates share one compilation)."""
+    leaves, treedef = jax.tree.flatten(template)
+    return str(treedef), tuple((np.shape(leaf), np.asarray(leaf).tobytes()) for leaf in leaves)
+
+
 def log_likelihood_batch(model, params_batch, kwargs_template=None, chunk_size: int = 64,
                          **options):
     """``model.log_likelihood_function(...)`` mapped over a batch (see the class methods).
 
-    The compiled batch function is cached on ``model`` per (chunk_size, options) when no
-    template is given, so repeated calls never recompile.
+    A list whose sets hold shape-fixing keys (SHAPELETS ``n_max``) uses its first set as the
+    template (those keys must then be equal in every set). Compiled batch functions are
+    cached on ``model`` per (chunk_size, options, template), so repeated calls never
+    recompile.
     """
+    if (kwargs_template is None and isinstance(params_batch, (list, tuple)) and params_batch
+            and _has_static_keys(params_batch[0])):
+        kwargs_template = params_batch[0]
     stacked = stack_parameter_sets(params_batch)
-    if kwargs_template is not None:
-        function = batch_function(model.log_likelihood_function(kwargs_template, **options),
-                                  chunk_size)
-        return np.asarray(function(stacked))
-    key = (int(chunk_size), tuple(sorted(options.items())))
+    template_key = None if kwargs_template is None else _template_key(kwargs_template)
+    key = (int(chunk_size), tuple(sorted(options.items())), template_key)
     cache = model.__dict__.setdefault("_batch_cache", {})
     if key not in cache:
-        cache[key] = batch_function(model.log_likelihood_function(None, **options), chunk_size)
+        cache[key] = batch_function(model.log_likelihood_function(kwargs_template, **options),
+                                    chunk_size)
     return np.asarray(cache[key](stacked))

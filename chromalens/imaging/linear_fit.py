@@ -237,12 +237,11 @@ class ImageLinearFit(ImageModel):
         kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
                   kwargs_special)
         spec = functional.band_spec(self, kwargs)
-        logL, param, cov, model, error = self._call_jit(
+        # one batched device -> host transfer of every output (one sync on a GPU)
+        logL, param, cov, model, error = jax.device_get(self._call_jit(
             functional.call_pytree(kwargs), spec.solved, linear_prior, static=spec.static,
-            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
-        cov = None if cov is None else np.asarray(cov)
-        return (float(logL), None, cov, np.asarray(param), np.asarray(model),
-                np.asarray(error))
+            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg)))
+        return float(logL), None, cov, param, model, error
 
     def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
                                     kwargs_lens_light=None, kwargs_ps=None,

@@ -159,13 +159,12 @@ class JointLinear(MultiLinear):
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
-        logL, param, cov, images, errors = self._joint_jit(
+        # one batched device -> host transfer of every output (one sync on a GPU)
+        logL, param, cov, images, errors = jax.device_get(self._joint_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], linear_prior,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg))
-        cov = None if cov is None else np.asarray(cov)
-        return ([np.asarray(image) for image in images], [np.asarray(e) for e in errors], cov,
-                np.asarray(param), float(logL))
+            source_marg=bool(source_marg)))
+        return list(images), list(errors), cov, param, float(logL)
 
     def _public_param(self, param, cov):
         """Map the solve's parameters to the returned layout (identity here)."""

@@ -132,3 +132,20 @@ def test_shapelet_template_fixes_n_max():
     assert float(function(pytree(kwargs))) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(TypeError, match="n_max"):
         jax.jit(model.log_likelihood_function())(pytree(kwargs))
+    # a batch of shapelet sets needs no explicit template (its first set fixes n_max), and
+    # calls with new values reuse one compiled function
+    sets = []
+    for shift in (0.0, 0.01, -0.02):
+        k = pytree(kwargs)
+        k["kwargs_lens"][0]["theta_E"] += shift
+        sets.append(k)
+    loop = [model.likelihood_data_given_model(*[s.get(name) for name in KWARGS_NAMES])[0]
+            for s in copy.deepcopy(sets)]
+    np.testing.assert_allclose(model.log_likelihood_batch(sets, chunk_size=2), loop,
+                               rtol=1e-11)
+    sets[1]["kwargs_source"][0]["center_x"] += 0.01
+    model.log_likelihood_batch(sets, chunk_size=2)
+    model.log_likelihood_batch(sets, kwargs_template=copy.deepcopy(sets[0]), chunk_size=2)
+    assert len(model._batch_cache) == 1
+    compiled = next(iter(model._batch_cache.values()))
+    assert compiled._cache_size() == 1
