@@ -1,6 +1,6 @@
 """Command-line interface of chromalens.
 
-``chromalens info``                     versions, devices, float precision
+``chromalens info``                     versions, devices, float precision, compile cache
 ``chromalens demo [--output DIR]``      fit the shipped two-band HST lens end to end
 ``chromalens fit CONFIG [--output DIR]``  run the workflow of a YAML configuration
 ``chromalens simulate CONFIG``          write mock multi-band FITS data from a configuration
@@ -22,6 +22,7 @@ def _info() -> int:
     print(f"jax {jax.__version__}")
     print(f"devices: {', '.join(str(d) for d in jax.devices())}")
     print(f"default float: {jnp.zeros(()).dtype} (x64 enabled: {jax.config.jax_enable_x64})")
+    print(f"compilation cache: {chromalens.compilation_cache_dir or 'off'}")
     return 0
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 import pytest
 
-import chromalens  # noqa: F401  (enables float64 in JAX before any test builds arrays)
+# tests never touch the user's compilation cache (tests/test_compilation_cache.py checks it
+# in subprocesses with their own directories)
+os.environ.setdefault("CHROMALENS_COMPILATION_CACHE", "0")
+
+import chromalens  # noqa: E402, F401  (enables float64 in JAX before any test builds arrays)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE_BANDS = sorted((REPO / "chromalens" / "datasets").glob("*/*.fits"))

@@ -195,6 +195,10 @@ class ImageData(PixelGrid):
             self._require_noise_model()
             if self._noise_map is not None:
                 self._C_D = np.asarray(self._noise_map**2)
+            elif self._gradient_boost_factor is None:  # numpy: no eager XLA compilations
+                data = np.asarray(self._data_clean)
+                self._C_D = (np.where(data >= 0, data, 0.0) / np.asarray(self._exp_map)
+                             + np.asarray(self._background_rms) ** 2)
             else:
                 with jax.ensure_compile_time_eval():  # concrete even if first asked under jit
                     self._C_D = np.asarray(covariance_diagonal(

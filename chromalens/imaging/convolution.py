@@ -21,6 +21,7 @@ Conventions (those of lenstronomy, Birrer & Amara 2018, Phys. Dark Universe 22, 
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -159,7 +160,8 @@ class PixelKernelConvolution:
         # rows [start, start + n) when L >= n + k - 1 - start (the wrapped tail misses them)
         self._fshape = (next_fast_len(ny + ky - 1 - self._start[0]),
                         next_fast_len(nx + kx - 1 - self._start[1]))
-        self._kernel_ft = jnp.fft.rfft2(jnp.asarray(kernel), s=self._fshape)
+        # numpy FFT + device_put: construction compiles nothing (no eager XLA calls)
+        self._kernel_ft = jax.device_put(np.fft.rfft2(kernel, s=self._fshape))
 
     @property
     def kernel(self) -> np.ndarray:

@@ -20,6 +20,7 @@ The layouts are static (numpy index arrays, built once); the flux-to-image maps 
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -98,7 +99,7 @@ class _GridBase:
     @property
     def coordinates_evaluate(self):
         """(ra, dec) of every evaluation point, two 1-D jax arrays (arcsec)."""
-        return jnp.asarray(self._ra_eval), jnp.asarray(self._dec_eval)
+        return jax.device_put(self._ra_eval), jax.device_put(self._dec_eval)
 
     @property
     def num_evaluate(self) -> int:

@@ -162,7 +162,7 @@ class ImageModel:
                 f"exclude them with likelihood_mask"
             )
         self.likelihood_mask = mask
-        self._mask_jnp = jnp.asarray(mask)
+        self._mask_jnp = jax.device_put(mask)
         self._mask1d = mask.ravel()
         self._mask_index = np.flatnonzero(self._mask1d)
 

@@ -54,7 +54,7 @@ class ImageLinearFit(ImageModel):
         if not self._mask_index.size:
             raise ValueError("likelihood_mask has no True pixel: nothing to fit")
         self.linear_solver = bool(linear_solver)
-        self._mask_index_jnp = jnp.asarray(self._mask_index)
+        self._mask_index_jnp = jax.device_put(self._mask_index)
         self._call_jit = jax.jit(self._solve_call,
                                  static_argnames=("static", "inv_bool", "source_marg"))
         self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
