@@ -47,27 +47,31 @@ class MultiLinear(MultiDataBase):
         super().__init__(image_model_list, compute_bool=compute_bool)
         self.type = "multi-linear"
         self.linear_solver = linear_solver
-        self._bands_jit = jax.jit(self._solve_bands_pure,
-                                  static_argnames=("statics", "inv_bool", "source_marg"))
+        self._bands_jit = jax.jit(self._solve_bands_pure, static_argnames=(
+            "statics", "inv_bool", "source_marg", "likelihood_only"))
 
     # ------------------------------------------------------------------ engine
-    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
+    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg,
+                          likelihood_only=False):
         """Every computed band's fused solve from one parameter pytree (pure, one compile).
 
         All bands read the same traced pytree, so work that bands share (ray shooting of
         identical grids, light of shared profiles) is computed once by the compiler.
+        ``likelihood_only``: each band returns ``(logL, param)`` alone.
         """
         results = []
         planes = self._batched_planes(kwargs)
         for i, band in enumerate(self._computed_bands()):
             spec = functional.FunctionalSpec(statics[i], solved[i], False)
-            results.append(functional.solve_band(self._image_model_list[band], kwargs, spec,
-                                                 priors[i], inv_bool, source_marg,
-                                                 plane=planes.get(band)))
+            result = functional.solve_band(self._image_model_list[band], kwargs, spec,
+                                           priors[i], inv_bool, source_marg,
+                                           plane=planes.get(band))
+            results.append(result[:2] if likelihood_only else result)
         return results
 
-    def _solve_bands(self, kwargs, inv_bool, source_marg, priors):
-        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps."""
+    def _solve_bands(self, kwargs, inv_bool, source_marg, priors, likelihood_only=False):
+        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps
+        (cov, model and error maps None with ``likelihood_only``)."""
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
@@ -75,9 +79,10 @@ class MultiLinear(MultiDataBase):
         results = jax.device_get(self._bands_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], priors,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg)))
+            source_marg=bool(source_marg), likelihood_only=bool(likelihood_only)))
         out, errors = [], []
-        for logL, param, cov, model, error in results:
+        for result in results:
+            logL, param, cov, model, error = (*result, None, None, None)[:5]
             out.append((float(logL), param, cov, model))
             errors.append(error)
         return out, errors
@@ -135,7 +140,8 @@ class MultiLinear(MultiDataBase):
                   kwargs_special)
         computed = self._computed_bands()
         solved, _ = self._solve_bands(kwargs, source_marg, source_marg,
-                                      [linear_prior[band] for band in computed])
+                                      [linear_prior[band] for band in computed],
+                                      likelihood_only=True)
         logL = 0.0
         param_list = [None] * self._num_bands
         for (logL_band, param, _, _), band in zip(solved, computed, strict=True):
