@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import time
 
@@ -59,7 +60,9 @@ from lenstronomy.ImSim.MultiBand.single_band_multi_model import (
 )
 from lenstronomy.Util import kernel_util
 
-import chromalens  # noqa: F401  (float64)
+# compile times are measured cold: no persistent compilation cache in benchmark processes
+os.environ.setdefault("CHROMALENS_COMPILATION_CACHE", "0")
+import chromalens  # noqa: E402, F401  (float64)
 from chromalens.multiband import JointLinear, JointLinear_VaryBG, MultiLinear
 
 CLASSES = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import time
 
 import jax
@@ -38,7 +39,9 @@ from lenstronomy.LensModel.lens_model import LensModel as RefLensModel
 from lenstronomy.LightModel.light_model import LightModel as RefLightModel
 from lenstronomy.Util import kernel_util
 
-import chromalens  # noqa: F401  (float64)
+# compile times are measured cold: no persistent compilation cache in benchmark processes
+os.environ.setdefault("CHROMALENS_COMPILATION_CACHE", "0")
+import chromalens  # noqa: E402, F401  (float64)
 from chromalens.data import PSF, ImageData
 from chromalens.imaging import ImageLinearFit
 from chromalens.lens import LensModel

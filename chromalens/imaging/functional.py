@@ -195,20 +195,54 @@ def stack_parameter_sets(params_batch):
     return params_batch
 
 
-def batch_function(function, chunk_size: int = 64):
-    """Jit-compiled map of ``function`` over a leading batch axis, ``chunk_size`` sets at a time.
+#: sets evaluated together by default (``chunk_size=None``): on a CPU a chunk's arrays stay
+#: in cache (measured per set on the typical three-band likelihood, 2 cores, relative to a
+#: single call: chunks of 4: 0.89, 8: 0.86, 16: 0.87, 32: 1.09, 64: 1.12; 200x200 bands
+#: at supersampling 3: 4: 0.92, 8: 1.02, 64: 1.26); a GPU wants many sets per launch
+DEFAULT_CHUNK = {"cpu": 8}
+DEFAULT_CHUNK_ACCELERATOR = 256
 
-    Within a chunk the sets are vectorised (``vmap``); chunks run one after the other, so
-    memory stays bounded for any batch size.
+
+def default_chunk_size() -> int:
+    """Chunk size of batched evaluation on the default JAX backend."""
+    return DEFAULT_CHUNK.get(jax.default_backend(), DEFAULT_CHUNK_ACCELERATOR)
+
+
+class BatchFunction:
+    """``function`` vectorised (``vmap``) over a leading batch axis, ``chunk_size`` sets per
+    compiled call.
+
+    Chunks run one after the other from Python (memory stays bounded for any batch size),
+    each a call of one compiled ``jit(vmap(function))``: the batch sizes compiled are
+    ``chunk_size`` and the remainder. (A ``lax.map`` over chunks inside one compiled call
+    runs its loop body without the CPU backend's concurrency: measured 1.8x slower.)
     """
-    if int(chunk_size) != chunk_size or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
 
-    @jax.jit
-    def mapped(stacked):
-        return jax.lax.map(function, stacked, batch_size=int(chunk_size))
+    def __init__(self, function, chunk_size: int | None = None):
+        if chunk_size is None:
+            chunk_size = default_chunk_size()
+        if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
+                or chunk_size < 1):
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        self.chunk_size = int(chunk_size)
+        self.jitted = jax.jit(jax.vmap(function))
 
-    return mapped
+    def __call__(self, stacked):
+        leaves = jax.tree.leaves(stacked)
+        if not leaves:
+            raise ValueError("the parameter batch has no values")
+        size = int(np.shape(leaves[0])[0])
+        if size <= self.chunk_size:
+            return self.jitted(stacked)
+        outputs = [self.jitted(jax.tree.map(lambda leaf, i=start: leaf[i:i + self.chunk_size],
+                                            stacked))
+                   for start in range(0, size, self.chunk_size)]
+        return jnp.concatenate(outputs)
+
+
+def batch_function(function, chunk_size: int | None = None) -> BatchFunction:
+    """Compiled map of ``function`` over a leading batch axis (see :class:`BatchFunction`)."""
+    return BatchFunction(function, chunk_size)
 
 
 def _has_static_keys(params) -> bool:
@@ -227,8 +261,8 @@ def _template_key(template) -> tuple:
     return str(treedef), tuple((np.shape(leaf), np.asarray(leaf).tobytes()) for leaf in leaves)
 
 
-def log_likelihood_batch(model, params_batch, kwargs_template=None, chunk_size: int = 64,
-                         **options):
+def log_likelihood_batch(model, params_batch, kwargs_template=None,
+                         chunk_size: int | None = None, **options):
     """``model.log_likelihood_function(...)`` mapped over a batch (see the class methods).
 
     A list whose sets hold shape-fixing keys (SHAPELETS ``n_max``) uses its first set as the
@@ -241,7 +275,9 @@ def log_likelihood_batch(model, params_batch, kwargs_template=None, chunk_size: 
         kwargs_template = params_batch[0]
     stacked = stack_parameter_sets(params_batch)
     template_key = None if kwargs_template is None else _template_key(kwargs_template)
-    key = (int(chunk_size), tuple(sorted(options.items())), template_key)
+    if chunk_size is None:
+        chunk_size = default_chunk_size()
+    key = (chunk_size, tuple(sorted(options.items())), template_key)
     cache = model.__dict__.setdefault("_batch_cache", {})
     if key not in cache:
         cache[key] = batch_function(model.log_likelihood_function(kwargs_template, **options),

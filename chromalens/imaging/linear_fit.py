@@ -440,7 +440,7 @@ class ImageLinearFit(ImageModel):
         return image
 
     def log_likelihood_batch(self, params_batch, kwargs_template: dict | None = None,
-                             chunk_size: int = 64, **options):
+                             chunk_size: int | None = None, **options):
         """Log-likelihoods of many parameter sets in one compiled, vectorised call.
 
         Parameters
@@ -448,8 +448,10 @@ class ImageLinearFit(ImageModel):
         params_batch : list of parameter pytrees, or one pytree with a leading batch axis
         kwargs_template, options
             As :meth:`log_likelihood_function`.
-        chunk_size : int
-            Sets evaluated together (memory bound); the rest runs chunk after chunk.
+        chunk_size : int, optional
+            Sets evaluated together in one compiled, vectorised call (bounds memory); chunks
+            run one after the other. Default: 8 on a CPU (a chunk's arrays stay in cache),
+            256 on a GPU (``functional.default_chunk_size``).
 
         Returns
         -------

@@ -156,7 +156,7 @@ class MultiDataBase:
 
     # ------------------------------------------------------------------ functional face
     def log_likelihood_batch(self, params_batch, kwargs_template: dict | None = None,
-                             chunk_size: int = 64, **options):
+                             chunk_size: int | None = None, **options):
         """Log-likelihoods of many parameter sets in one compiled, vectorised call.
 
         Parameters
@@ -164,8 +164,10 @@ class MultiDataBase:
         params_batch : list of parameter pytrees, or one pytree with a leading batch axis
         kwargs_template : dict, optional
             See ``log_likelihood_function``.
-        chunk_size : int
-            Sets evaluated together (bounds memory); chunks run one after the other.
+        chunk_size : int, optional
+            Sets evaluated together in one compiled, vectorised call (bounds memory); chunks
+            run one after the other. Default: 8 on a CPU (a chunk's arrays stay in cache),
+            256 on a GPU (``functional.default_chunk_size``).
         options
             ``source_marg``, ``linear_prior``, ``check_positive_flux``.
 

@@ -80,9 +80,10 @@ def test_vmap_and_batch_equal_a_loop_without_recompiling(setup):
     cache = model._batch_cache
     assert len(cache) == 1
     compiled = next(iter(cache.values()))
-    size = compiled._cache_size()
+    size = compiled.jitted._cache_size()
+    assert size == 2  # the chunk of 2 and the remainder of 1
     model.log_likelihood_batch(sets[::-1], chunk_size=2)
-    assert compiled._cache_size() == size
+    assert compiled.jitted._cache_size() == size
     stacked = jax.tree.map(lambda *v: np.stack(v), *sets)
     vmapped = jax.vmap(model.log_likelihood_function())(stacked)
     np.testing.assert_allclose(vmapped, loop, rtol=1e-11)
@@ -143,9 +144,10 @@ def test_shapelet_template_fixes_n_max():
             for s in copy.deepcopy(sets)]
     np.testing.assert_allclose(model.log_likelihood_batch(sets, chunk_size=2), loop,
                                rtol=1e-11)
+    compiled = next(iter(model._batch_cache.values()))
+    size = compiled.jitted._cache_size()
     sets[1]["kwargs_source"][0]["center_x"] += 0.01
     model.log_likelihood_batch(sets, chunk_size=2)
     model.log_likelihood_batch(sets, kwargs_template=copy.deepcopy(sets[0]), chunk_size=2)
     assert len(model._batch_cache) == 1
-    compiled = next(iter(model._batch_cache.values()))
-    assert compiled._cache_size() == 1
+    assert compiled.jitted._cache_size() == size
