@@ -55,8 +55,8 @@ class ImageLinearFit(ImageModel):
             raise ValueError("likelihood_mask has no True pixel: nothing to fit")
         self.linear_solver = bool(linear_solver)
         self._mask_index_jnp = jax.device_put(self._mask_index)
-        self._call_jit = jax.jit(self._solve_call, static_argnames=(
-            "static", "inv_bool", "source_marg", "likelihood_only"))
+        self._call_jit = jax.jit(self._solve_call,
+                                 static_argnames=("static", "inv_bool", "source_marg"))
         self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
 
     # ------------------------------------------------------------------ response
@@ -223,33 +223,24 @@ class ImageLinearFit(ImageModel):
                                             kwargs_lens_light, kwargs_ps)
         return model, model_error, cov, param
 
-    def _solve_call(self, kwargs, solved, linear_prior, static, inv_bool, source_marg,
-                    likelihood_only=False):
-        """The compiled class-API call of this band (kwargs: the band's pytree).
-
-        ``likelihood_only``: return ``(logL, param)`` alone, so the compiled call neither
-        writes nor transfers the model image and error map (the likelihood's path).
-        """
+    def _solve_call(self, kwargs, solved, linear_prior, static, inv_bool, source_marg):
+        """The compiled class-API call of this band (kwargs: the band's pytree)."""
         spec = functional.FunctionalSpec(static, solved, False)
-        result = functional.solve_band(self, kwargs, spec, linear_prior, inv_bool, source_marg,
-                                       select=False)
-        return result[:2] if likelihood_only else result
+        return functional.solve_band(self, kwargs, spec, linear_prior, inv_bool, source_marg,
+                                     select=False)
 
     def _solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                kwargs_extinction, kwargs_special, inv_bool=False, source_marg=False,
-               linear_prior=None, likelihood_only=False):
-        """Run the compiled engine; returns numpy ``(logL, marg, cov, param, model, error)``
-        (``cov``, ``model`` and ``error`` None with ``likelihood_only``)."""
+               linear_prior=None):
+        """Run the compiled engine; returns numpy ``(logL, marg, cov, param, model, error)``."""
         self._check_kwargs(kwargs_source, kwargs_lens_light)
         kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
                   kwargs_special)
         spec = functional.band_spec(self, kwargs)
         # one batched device -> host transfer of every output (one sync on a GPU)
-        outputs = jax.device_get(self._call_jit(
+        logL, param, cov, model, error = jax.device_get(self._call_jit(
             functional.call_pytree(kwargs), spec.solved, linear_prior, static=spec.static,
-            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg),
-            likelihood_only=bool(likelihood_only)))
-        logL, param, cov, model, error = (*outputs, None, None, None)[:5]
+            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg)))
         return float(logL), None, cov, param, model, error
 
     def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,
@@ -271,10 +262,10 @@ class ImageLinearFit(ImageModel):
                 self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                 kwargs_extinction, kwargs_special)
             return logL, None
-        logL, _, _, param, _, _ = self._solve(
+        logL, _, cov, param, _, _ = self._solve(
             kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
             kwargs_special, inv_bool=source_marg, source_marg=source_marg,
-            linear_prior=linear_prior, likelihood_only=True)
+            linear_prior=linear_prior)
         ImageLinearFit.update_linear_kwargs(self, param, kwargs_lens, kwargs_source,
                                             kwargs_lens_light, kwargs_ps)
         if check_positive_flux and not ImageLinearFit.check_positive_flux(

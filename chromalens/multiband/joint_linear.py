@@ -57,8 +57,8 @@ class JointLinear(MultiLinear):
         super().__init__(multi_band_list, kwargs_model,
                          likelihood_mask_list=likelihood_mask_list, compute_bool=compute_bool)
         self.type = "joint-linear"
-        self._joint_jit = jax.jit(self._joint_call, static_argnames=(
-            "statics", "inv_bool", "source_marg", "likelihood_only"))
+        self._joint_jit = jax.jit(self._joint_call,
+                                  static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ stacked pieces
     def _band_responses(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
@@ -143,39 +143,27 @@ class JointLinear(MultiLinear):
             logL = logL + marginalization(cov, linear_prior)
         return logL, param, cov, images
 
-    def _joint_call(self, kwargs, solved, linear_prior, statics, inv_bool, source_marg,
-                    likelihood_only=False):
-        """The compiled class-API call: specs from static + solved, then the joint solve.
-
-        ``likelihood_only``: return ``(logL, param)`` alone (no images or error maps written
-        or transferred)."""
+    def _joint_call(self, kwargs, solved, linear_prior, statics, inv_bool, source_marg):
+        """The compiled class-API call: specs from static + solved, then the joint solve."""
         specs = {band: functional.FunctionalSpec(statics[i], solved[i], False)
                  for i, band in enumerate(self._computed_bands())}
-        logL, param, cov, images, errors = self._pure_joint(
-            kwargs, specs, linear_prior, inv_bool=inv_bool, source_marg=source_marg)
-        if likelihood_only:
-            return logL, param
-        return logL, param, cov, images, errors
+        return self._pure_joint(kwargs, specs, linear_prior, inv_bool=inv_bool,
+                                source_marg=source_marg)
 
     def _linear_solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                       kwargs_extinction, kwargs_special, inv_bool, source_marg=False,
-                      linear_prior=None, likelihood_only=False):
-        """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy;
-        the first three None with ``likelihood_only``)."""
+                      linear_prior=None):
+        """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy)."""
         kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
                   kwargs_special)
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
         # one batched device -> host transfer of every output (one sync on a GPU)
-        outputs = jax.device_get(self._joint_jit(
+        logL, param, cov, images, errors = jax.device_get(self._joint_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], linear_prior,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg), likelihood_only=bool(likelihood_only)))
-        if likelihood_only:
-            logL, param = outputs
-            return None, None, None, param, float(logL)
-        logL, param, cov, images, errors = outputs
+            source_marg=bool(source_marg)))
         return list(images), list(errors), cov, param, float(logL)
 
     def _public_param(self, param, cov):
@@ -221,8 +209,7 @@ class JointLinear(MultiLinear):
         """
         _, _, _, param, logL = self._linear_solve(
             kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
-            kwargs_special, source_marg, source_marg=source_marg, linear_prior=linear_prior,
-            likelihood_only=True)
+            kwargs_special, source_marg, source_marg=source_marg, linear_prior=linear_prior)
         if check_positive_flux and self._num_bands > 0:
             if not self._image_model_list[0].check_positive_flux(kwargs_source,
                                                                  kwargs_lens_light, kwargs_ps):

@@ -47,31 +47,27 @@ class MultiLinear(MultiDataBase):
         super().__init__(image_model_list, compute_bool=compute_bool)
         self.type = "multi-linear"
         self.linear_solver = linear_solver
-        self._bands_jit = jax.jit(self._solve_bands_pure, static_argnames=(
-            "statics", "inv_bool", "source_marg", "likelihood_only"))
+        self._bands_jit = jax.jit(self._solve_bands_pure,
+                                  static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ engine
-    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg,
-                          likelihood_only=False):
+    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
         """Every computed band's fused solve from one parameter pytree (pure, one compile).
 
         All bands read the same traced pytree, so work that bands share (ray shooting of
         identical grids, light of shared profiles) is computed once by the compiler.
-        ``likelihood_only``: each band returns ``(logL, param)`` alone.
         """
         results = []
         planes = self._batched_planes(kwargs)
         for i, band in enumerate(self._computed_bands()):
             spec = functional.FunctionalSpec(statics[i], solved[i], False)
-            result = functional.solve_band(self._image_model_list[band], kwargs, spec,
-                                           priors[i], inv_bool, source_marg,
-                                           plane=planes.get(band))
-            results.append(result[:2] if likelihood_only else result)
+            results.append(functional.solve_band(self._image_model_list[band], kwargs, spec,
+                                                 priors[i], inv_bool, source_marg,
+                                                 plane=planes.get(band)))
         return results
 
-    def _solve_bands(self, kwargs, inv_bool, source_marg, priors, likelihood_only=False):
-        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps
-        (cov, model and error maps None with ``likelihood_only``)."""
+    def _solve_bands(self, kwargs, inv_bool, source_marg, priors):
+        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps."""
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
@@ -79,10 +75,9 @@ class MultiLinear(MultiDataBase):
         results = jax.device_get(self._bands_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], priors,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg), likelihood_only=bool(likelihood_only)))
+            source_marg=bool(source_marg)))
         out, errors = [], []
-        for result in results:
-            logL, param, cov, model, error = (*result, None, None, None)[:5]
+        for logL, param, cov, model, error in results:
             out.append((float(logL), param, cov, model))
             errors.append(error)
         return out, errors
@@ -140,8 +135,7 @@ class MultiLinear(MultiDataBase):
                   kwargs_special)
         computed = self._computed_bands()
         solved, _ = self._solve_bands(kwargs, source_marg, source_marg,
-                                      [linear_prior[band] for band in computed],
-                                      likelihood_only=True)
+                                      [linear_prior[band] for band in computed])
         logL = 0.0
         param_list = [None] * self._num_bands
         for (logL_band, param, _, _), band in zip(solved, computed, strict=True):
