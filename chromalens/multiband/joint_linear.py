@@ -152,18 +152,24 @@ class JointLinear(MultiLinear):
 
     def _linear_solve(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                       kwargs_extinction, kwargs_special, inv_bool, source_marg=False,
-                      linear_prior=None):
-        """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy)."""
+                      linear_prior=None, likelihood_only=False):
+        """Run the compiled joint engine: ``(images, error maps, cov, param, logL)`` (numpy;
+        with ``likelihood_only`` only param and logL are fetched, the rest None: see
+        ``ImageLinearFit._solve``)."""
         kwargs = (kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
                   kwargs_special)
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
-        # one batched device -> host transfer of every output (one sync on a GPU)
-        logL, param, cov, images, errors = jax.device_get(self._joint_jit(
+        outputs = self._joint_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], linear_prior,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg)))
+            source_marg=bool(source_marg))
+        if likelihood_only:
+            logL, param = jax.device_get(outputs[:2])
+            return None, None, None, param, float(logL)
+        # one batched device -> host transfer of every output (one sync on a GPU)
+        logL, param, cov, images, errors = jax.device_get(outputs)
         return list(images), list(errors), cov, param, float(logL)
 
     def _public_param(self, param, cov):
@@ -209,7 +215,8 @@ class JointLinear(MultiLinear):
         """
         _, _, _, param, logL = self._linear_solve(
             kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps, kwargs_extinction,
-            kwargs_special, source_marg, source_marg=source_marg, linear_prior=linear_prior)
+            kwargs_special, source_marg, source_marg=source_marg, linear_prior=linear_prior,
+            likelihood_only=True)
         if check_positive_flux and self._num_bands > 0:
             if not self._image_model_list[0].check_positive_flux(kwargs_source,
                                                                  kwargs_lens_light, kwargs_ps):

@@ -66,16 +66,23 @@ class MultiLinear(MultiDataBase):
                                                  plane=planes.get(band)))
         return results
 
-    def _solve_bands(self, kwargs, inv_bool, source_marg, priors):
-        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps."""
+    def _solve_bands(self, kwargs, inv_bool, source_marg, priors, likelihood_only=False):
+        """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps
+        (with ``likelihood_only`` only logL and param are fetched, the rest None: see
+        ``ImageLinearFit._solve``)."""
         specs = [functional.band_spec(self._image_model_list[band], kwargs,
                                       self._image_model_list[band]._select_pytree)
                  for band in self._computed_bands()]
-        # one batched device -> host transfer of every band's outputs (one sync on a GPU)
-        results = jax.device_get(self._bands_jit(
+        results = self._bands_jit(
             functional.call_pytree(kwargs), [s.solved for s in specs], priors,
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
-            source_marg=bool(source_marg)))
+            source_marg=bool(source_marg))
+        if likelihood_only:
+            results = [(*fetched, None, None, None)
+                       for fetched in jax.device_get([result[:2] for result in results])]
+        else:
+            # one batched device -> host transfer of every band's outputs (one sync on a GPU)
+            results = jax.device_get(results)
         out, errors = [], []
         for logL, param, cov, model, error in results:
             out.append((float(logL), param, cov, model))
@@ -135,7 +142,8 @@ class MultiLinear(MultiDataBase):
                   kwargs_special)
         computed = self._computed_bands()
         solved, _ = self._solve_bands(kwargs, source_marg, source_marg,
-                                      [linear_prior[band] for band in computed])
+                                      [linear_prior[band] for band in computed],
+                                      likelihood_only=True)
         logL = 0.0
         param_list = [None] * self._num_bands
         for (logL_band, param, _, _), band in zip(solved, computed, strict=True):
