@@ -99,6 +99,11 @@ def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
     return logL, param, cov, image, error
 
 
+def fetch(outputs):
+    """Device outputs -> writable numpy copies, in one batched transfer (one sync on a GPU)."""
+    return jax.tree.map(np.array, jax.device_get(outputs))
+
+
 def call_pytree(kwargs_tuple) -> dict:
     """Class-API kwargs -> the dynamic parameter pytree of one compiled call.
 

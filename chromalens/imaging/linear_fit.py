@@ -246,10 +246,9 @@ class ImageLinearFit(ImageModel):
             functional.call_pytree(kwargs), spec.solved, linear_prior, static=spec.static,
             inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
         if likelihood_only:
-            logL, param = jax.device_get(outputs[:2])
+            logL, param = functional.fetch(outputs[:2])
             return float(logL), None, None, param, None, None
-        # one batched device -> host transfer of every output (one sync on a GPU)
-        logL, param, cov, model, error = jax.device_get(outputs)
+        logL, param, cov, model, error = functional.fetch(outputs)
         return float(logL), None, cov, param, model, error
 
     def likelihood_data_given_model(self, kwargs_lens=None, kwargs_source=None,

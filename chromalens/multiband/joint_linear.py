@@ -166,10 +166,9 @@ class JointLinear(MultiLinear):
             statics=tuple(s.static for s in specs), inv_bool=bool(inv_bool or source_marg),
             source_marg=bool(source_marg))
         if likelihood_only:
-            logL, param = jax.device_get(outputs[:2])
+            logL, param = functional.fetch(outputs[:2])
             return None, None, None, param, float(logL)
-        # one batched device -> host transfer of every output (one sync on a GPU)
-        logL, param, cov, images, errors = jax.device_get(outputs)
+        logL, param, cov, images, errors = functional.fetch(outputs)
         return list(images), list(errors), cov, param, float(logL)
 
     def _public_param(self, param, cov):

@@ -79,10 +79,9 @@ class MultiLinear(MultiDataBase):
             source_marg=bool(source_marg))
         if likelihood_only:
             results = [(*fetched, None, None, None)
-                       for fetched in jax.device_get([result[:2] for result in results])]
+                       for fetched in functional.fetch([result[:2] for result in results])]
         else:
-            # one batched device -> host transfer of every band's outputs (one sync on a GPU)
-            results = jax.device_get(results)
+            results = functional.fetch(results)
         out, errors = [], []
         for logL, param, cov, model, error in results:
             out.append((float(logL), param, cov, model))

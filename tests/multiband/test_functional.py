@@ -151,3 +151,18 @@ def test_shapelet_template_fixes_n_max():
     model.log_likelihood_batch(sets, kwargs_template=copy.deepcopy(sets[0]), chunk_size=2)
     assert len(model._batch_cache) == 1
     assert compiled.jitted._cache_size() == size
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_returned_arrays_are_writable_numpy(setup, cls):
+    # as the reference's: scripts edit returned images and amplitudes in place
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = cls(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    wls, errors, cov, param = model.image_linear_solve(*copy.deepcopy(kwargs), inv_bool=True)
+    params = param if cls is MultiLinear else [param]
+    covs = cov if cls is MultiLinear else [cov]
+    for array in [*wls, *errors, *covs, *params]:
+        assert isinstance(array, np.ndarray) and array.flags.writeable
+    _, param = model.likelihood_data_given_model(*copy.deepcopy(kwargs))
+    for array in param if cls is MultiLinear else [param]:
+        assert isinstance(array, np.ndarray) and array.flags.writeable
