@@ -252,10 +252,22 @@ class BatchFunction:
         size = int(np.shape(leaves[0])[0])
         if size <= self.chunk_size:
             return self.jitted(stacked)
-        outputs = [self.jitted(jax.tree.map(lambda leaf, i=start: leaf[i:i + self.chunk_size],
-                                            stacked))
-                   for start in range(0, size, self.chunk_size)]
+        on_host = all(isinstance(leaf, np.ndarray) for leaf in leaves)
+        outputs = []
+        for start in range(0, size, self.chunk_size):
+            length = min(self.chunk_size, size - start)
+            if on_host:  # numpy views: only the chunk travels to the device
+                chunk = jax.tree.map(lambda leaf, i=start, n=length: leaf[i:i + n], stacked)
+            else:  # device arrays: one compiled slice for every start
+                chunk = _take_chunk(stacked, start, length)
+            outputs.append(self.jitted(chunk))
         return jnp.concatenate(outputs)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _take_chunk(stacked, start, length: int):
+    """Sets ``start:start + length`` of a stacked pytree of device arrays (traced start)."""
+    return jax.tree.map(lambda leaf: jax.lax.dynamic_slice_in_dim(leaf, start, length), stacked)
 
 
 def batch_function(function, chunk_size: int | None = None) -> BatchFunction:

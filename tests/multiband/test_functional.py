@@ -87,6 +87,10 @@ def test_vmap_and_batch_equal_a_loop_without_recompiling(setup):
     stacked = jax.tree.map(lambda *v: np.stack(v), *sets)
     vmapped = jax.vmap(model.log_likelihood_function())(stacked)
     np.testing.assert_allclose(vmapped, loop, rtol=1e-11)
+    # a batch already on the device (stacked jax arrays) is cut into the same chunks
+    on_device = jax.tree.map(jax.numpy.asarray, stacked)
+    np.testing.assert_allclose(model.log_likelihood_batch(on_device, chunk_size=2), loop,
+                               rtol=1e-11)
 
 
 def test_class_methods_never_recompile_for_new_values(setup):
