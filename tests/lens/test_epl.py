@@ -169,12 +169,45 @@ def test_closed_form_hessian_equals_autodiff_of_deflection():
         np.testing.assert_allclose(np.array(closed), np.array(auto), rtol=1e-9, atol=1e-12)
 
 
-def test_fixed_cost_no_value_dependent_control_flow():
-    """The deflection's program has no cond/switch/while: its cost does not depend on values."""
+def test_only_control_flow_is_the_short_series_branch():
+    """No while loops: one cond choosing between the short and the full series."""
     p = {"theta_E": 1.0, "gamma": 2.0, "e1": 0.1, "e2": 0.0, "center_x": 0.0, "center_y": 0.0}
     jaxpr = str(jax.make_jaxpr(lambda p: epl.deflection(jnp.ones(3), jnp.ones(3), p))(p))
-    for primitive in ("cond", "switch", "while"):
-        assert primitive not in jaxpr
+    assert "while" not in jaxpr
+    assert jaxpr.count("cond[") == 1
+    # a count at or below the short series has no branch at all
+    short = {"num_terms": epl.SHORT_TERMS}
+    jaxpr = str(jax.make_jaxpr(lambda p: epl.deflection(jnp.ones(3), jnp.ones(3), p, short))(p))
+    assert "cond" not in jaxpr
+
+
+@pytest.mark.parametrize("q", [0.98, 0.7, 0.52, 0.48, 0.3])
+def test_short_series_branch_equals_the_full_series(q):
+    """Either side of the branch threshold (q ~ 0.5) the deflection and its gradient equal the
+    always-full series (the short one is used only where its truncation bound holds)."""
+    rng = np.random.default_rng(int(q * 100))
+    x, y = rng.uniform(-2, 2, (2, 400))
+    e = (1 - q) / (1 + q)
+    p = {"theta_E": 1.1, "gamma": 2.1, "e1": e * 0.6, "e2": -e * 0.8, "center_x": 0.05,
+         "center_y": -0.02}
+    branched = np.array(epl.deflection(x, y, p))
+    reference = np.array(jax.jit(lambda p: _full_series_deflection(x, y, p))(p))
+    np.testing.assert_allclose(branched, reference, rtol=2e-15, atol=1e-15 * np.abs(
+        reference).max())
+    grad = jax.grad(lambda p: jnp.sum(epl.deflection(x, y, p)[0] ** 2))(p)
+    grad_ref = jax.grad(lambda p: jnp.sum(_full_series_deflection(x, y, p)[0] ** 2))(p)
+    for key in p:
+        assert float(grad[key]) == pytest.approx(float(grad_ref[key]), rel=1e-12, abs=1e-12)
+
+
+def _full_series_deflection(x, y, p):
+    """EPL deflection with the full default series and no branch (SHORT_TERMS disabled)."""
+    original = epl.SHORT_TERMS
+    epl.SHORT_TERMS = 10**6
+    try:
+        return epl.deflection(x, y, p)
+    finally:
+        epl.SHORT_TERMS = original
 
 
 def test_vmap_equals_loop():

@@ -29,6 +29,12 @@ terms    q = 0.2               q = 0.1               q = 0.05
 376      7e-16                 8e-16                 2e-15
 =======  ====================  ====================  =====================
 
+**Short series when it suffices.** Most lenses are far rounder than q = 0.2: the compiled
+function branches (``lax.cond``, one branch runs) to ``SHORT_TERMS = 32`` terms whenever the
+same truncation bound, ``(1 + f) f^n / (1 - f) <= 1e-15``, holds for them (q >= ~0.5), and to
+the full count otherwise. Measured on 40 000 points: 0.92 -> 0.68 ms for the deflection,
+2.7 -> 1.9 ms for its gradient. Under ``vmap`` a ``cond`` evaluates both branches (+~5 %).
+
 The series is split into ``CHAINS`` interleaved sub-series ``S = sum_j w^j P_j(w^K)``
 (``w = e^(2 i phi)``, ``K = CHAINS``), each summed by Clenshaw's recurrence for trigonometric
 sums (one multiply and two adds per term, real), which gives the CPU independent dependency chains
@@ -73,6 +79,10 @@ DEFAULTS = {"center_x": 0.0, "center_y": 0.0}
 
 #: default number of terms of the angular series (static; see module docstring)
 NUM_TERMS = 104
+#: terms of the short series, used when its truncation bound is met (see module docstring)
+SHORT_TERMS = 32
+#: relative truncation bound that decides the number of terms
+SERIES_RTOL = 1e-15
 #: number of interleaved Clenshaw chains the series is split into (instruction-level parallelism)
 CHAINS = 8
 #: the reference's radius floors (arcsec) for the deflection and the Hessian
@@ -264,7 +274,14 @@ def _major_axis(x, y, b, t, q, num_terms: int):
     cos_2phi = jnp.where(positive, (qx * qx - y * y) / r2_safe, 1.0)
     sin_2phi = jnp.where(positive, 2.0 * qx * y / r2_safe, 0.0)
     f = (1.0 - q) / (1.0 + q)
-    series = angular_series(cos_2phi, sin_2phi, t, f, num_terms)
+    if num_terms > SHORT_TERMS:
+        # the bound of terms_for_axis_ratio, in the graph: the short series when it is met
+        short_enough = (1.0 + f) * f**SHORT_TERMS / (1.0 - f) <= SERIES_RTOL
+        series = lax.cond(short_enough,
+                          lambda: angular_series(cos_2phi, sin_2phi, t, f, SHORT_TERMS),
+                          lambda: angular_series(cos_2phi, sin_2phi, t, f, num_terms))
+    else:
+        series = angular_series(cos_2phi, sin_2phi, t, f, num_terms)
     s_re, s_im = jnp.real(series), jnp.imag(series)
     # (b/R)^t as exp(t/2 log(b^2/R^2)): one log and one exp (XLA's pow is slower)
     power = jnp.exp(t / 2.0 * jnp.log(b * b / jnp.maximum(r2, R_FLOOR_DEFLECTION**2)))
