@@ -11,15 +11,16 @@ i.e. ``S = 2F1(1, t/2; 2 - t/2; -f e^(2 i phi))`` summed as its Taylor series on
 ``|z| = f``, and the potential ``psi = (x alpha_x + y alpha_y) / (2 - t)``. The Hessian is the
 closed form of their eq. 17 (convergence and shear from the deflection), as the reference uses.
 
-**Fixed cost, real arithmetic.** ``e^(2 i phi) = (q^2 x^2 - y^2 + 2 i q x y) / R^2`` is rational in
-the coordinates, so the only transcendental per point is the real power ``(b/R)^t``; no complex
-function is evaluated. The series converges like ``f^n`` (``|c_n| <~ f^n n^(t-2)``), so a fixed,
-static number of terms sized for the smallest axis ratio gives a cost that is the same for every
-parameter set (and under ``vmap``). The default ``NUM_TERMS = 104`` gives double precision
-for q >= 0.2 and stays within 1e-9 down to q = 0.1, for every gamma in (1, 3). Lower axis ratios
-need more terms; the count is a static profile option (``profile_kwargs_list`` entry
-``{"num_terms": n}``, or ``{"q_min": q}`` for ``terms_for_axis_ratio(q)``, double precision down
-to ``q``). Largest relative error of ``S`` measured against mpmath (gamma 1.2 to 2.99):
+**Bounded cost, real arithmetic.** ``e^(2 i phi) = (q^2 x^2 - y^2 + 2 i q x y) / R^2`` is rational
+in the coordinates, so the only transcendental per point is the real power ``(b/R)^t``; no
+complex function is evaluated. The series converges like ``f^n`` (``|c_n| <~ f^n n^(t-2)``), so a
+static number of terms sized for the smallest axis ratio bounds the cost for every parameter
+set (and under ``vmap``); rounder lenses take the short series below. The default
+``NUM_TERMS = 104`` gives double precision for q >= 0.2 and stays within 1e-9 down to q = 0.1,
+for every gamma in (1, 3). Lower axis ratios need more terms; the count is a static profile
+option (``profile_kwargs_list`` entry ``{"num_terms": n}``, or ``{"q_min": q}`` for
+``terms_for_axis_ratio(q)``, double precision down to ``q``). Largest relative error of ``S``
+measured against mpmath (gamma 1.2 to 2.99):
 
 =======  ====================  ====================  =====================
 terms    q = 0.2               q = 0.1               q = 0.05
