@@ -8,7 +8,7 @@ the 1e-6 level).
 
 Importing the package also turns on JAX's persistent compilation cache (compiled likelihoods
 are kept on disk, so a model built again in a later Python session starts in a fraction of
-the compile time and with ~90 MB less peak memory), in ``$XDG_CACHE_HOME/chromalens/xla``
+the compile time and with ~100 MB less peak memory), in ``$XDG_CACHE_HOME/chromalens/xla``
 (default ``~/.cache/chromalens/xla``, at most 1 GB, least recently used entries evicted).
 ``CHROMALENS_COMPILATION_CACHE=0`` turns it off, ``CHROMALENS_COMPILATION_CACHE=/some/dir``
 moves it; a cache directory already configured for JAX (``JAX_COMPILATION_CACHE_DIR`` or
