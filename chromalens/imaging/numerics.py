@@ -382,23 +382,11 @@ class Numerics:
             if block.ndim != 2 or block.shape[-1] != self.num_evaluate:
                 raise ValueError(f"blocks must have shape (n, {self.num_evaluate}), "
                                  f"got {block.shape}")
-        if not any(fusible):
-            return self.re_size_convolve(jnp.concatenate(blocks), unconvolved=unconvolved)
         high_res = self._high_res_return
-        heavy = [block for block, cheap in zip(blocks, fusible, strict=True) if not cheap]
-        if heavy:
-            heavy_low, heavy_high = self._grid.flux_array2image_low_high(
-                jnp.concatenate(heavy), high_res_return=high_res)
-        lows, highs, row = [], [], 0
+        lows, highs = [], []
         for block, cheap in zip(blocks, fusible, strict=True):
-            if cheap:
-                low, high = self._grid.flux_array2image_low_high(
-                    block, high_res_return=high_res, strided=True)
-            else:
-                n = block.shape[0]
-                low = heavy_low[row:row + n]
-                high = None if heavy_high is None else heavy_high[row:row + n]
-                row += n
+            low, high = self._grid.flux_array2image_low_high(
+                block, high_res_return=high_res, strided=cheap)
             lows.append(low)
             highs.append(high)
         low = jnp.concatenate(lows)
