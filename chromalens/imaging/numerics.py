@@ -364,9 +364,12 @@ class Numerics:
             Surface brightness at :attr:`coordinates_evaluate`, one row per image.
         fusible : list of bool, optional
             Per block: its values are cheap products of stored factors (SHAPELETS). Such a
-            block is binned to pixels on its own, with code the compiler fuses into the
-            block's evaluation, so its super-sampled values never reach memory; the other
-            blocks are stacked and binned together as usual. Default: none.
+            block is binned with strided slices that the compiler fuses into the block's
+            evaluation, so its super-sampled values never reach memory; the other blocks
+            are binned by a reduction. Default: none. Every block is binned on its own and
+            only the pixel images are stacked: a stacked ``(n, N)`` evaluation would be
+            shared between the threads one row (one profile) per thread, the slowest row
+            setting the pace.
         unconvolved : bool
 
         Returns
