@@ -162,6 +162,8 @@ class PixelKernelConvolution:
                         next_fast_len(nx + kx - 1 - self._start[1]))
         # numpy FFT + device_put: construction compiles nothing (no eager XLA calls)
         self._kernel_ft = jax.device_put(np.fft.rfft2(kernel, s=self._fshape))
+        # full complex transform, for convolution2d_paired
+        self._kernel_ft_full = jax.device_put(np.fft.fft2(kernel, s=self._fshape))
 
     @property
     def kernel(self) -> np.ndarray:
@@ -190,6 +192,43 @@ class PixelKernelConvolution:
         full = jnp.fft.irfft2(image_ft * self._kernel_ft, s=self._fshape)
         sy, sx = self._start
         return full[..., sy:sy + ny, sx:sx + nx]
+
+    def convolution2d_paired(self, image):
+        """:meth:`convolution2d` of a stack, two images per complex FFT.
+
+        The first half of the stack is the real part and the second half the imaginary part
+        of one complex stack: the kernel is real, so the real and imaginary parts of the
+        convolved stack are the two halves' convolutions. This is half the transforms of
+        :meth:`convolution2d` (measured 2x faster for 66 images of 100 x 100 on the CPU).
+        Results equal it to round-off (~1e-15 of the stack's maximum), but an image's
+        round-off now depends on its partner: two equal images are no longer bit-identical,
+        so use it only for stacks of linearly independent images (a shapelet basis), never
+        across profiles that a model may repeat.
+
+        Parameters
+        ----------
+        image : array, shape (n, ny, nx)
+
+        Returns
+        -------
+        array, shape (n, ny, nx)
+        """
+        image = jnp.asarray(image)
+        ny, nx = self._shape
+        if image.ndim != 3 or image.shape[-2:] != (ny, nx):
+            raise ValueError(f"expected a stack of shape (n, {ny}, {nx}), got {image.shape}")
+        n = image.shape[0]
+        if n < 2:
+            return self.convolution2d(image)
+        half = (n + 1) // 2
+        imaginary = image[half:]
+        if n % 2:
+            imaginary = jnp.concatenate([imaginary, jnp.zeros_like(image[:1])])
+        packed = jax.lax.complex(image[:half], imaginary)
+        full = jnp.fft.ifft2(jnp.fft.fft2(packed, s=self._fshape) * self._kernel_ft_full)
+        sy, sx = self._start
+        full = full[..., sy:sy + ny, sx:sx + nx]
+        return jnp.concatenate([jnp.real(full), jnp.imag(full)[:n - half]])
 
     def re_size_convolve(self, image_low_res, image_high_res=None):
         """Convolve the pixel image (the super-image is not used)."""

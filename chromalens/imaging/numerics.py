@@ -341,6 +341,10 @@ class Numerics:
             image = low
         else:
             image = self._conv.re_size_convolve(low, high)
+        return self._scale_and_frame(image)
+
+    def _scale_and_frame(self, image):
+        """Surface brightness x pixel area; zero-padded from the evaluation frame."""
         image = image * self._pixel_width**2
         if self._frame is None:
             return image
@@ -392,6 +396,20 @@ class Numerics:
                 block, high_res_return=high_res, strided=cheap)
             lows.append(low)
             highs.append(high)
+        if not unconvolved and isinstance(self._conv, PixelKernelConvolution):
+            # pixel-scale kernel: each cheap block (a basis of independent images) is
+            # convolved two images per complex FFT; the other blocks together, one per FFT
+            # (equal profiles stay bit-identical, so a repeated profile stays singular)
+            heavy = [low for low, cheap in zip(lows, fusible, strict=True) if not cheap]
+            heavy = self._conv.convolution2d(jnp.concatenate(heavy)) if heavy else None
+            images, row = [], 0
+            for low, cheap in zip(lows, fusible, strict=True):
+                if cheap:
+                    images.append(self._conv.convolution2d_paired(low))
+                else:
+                    images.append(heavy[row:row + low.shape[0]])
+                    row += low.shape[0]
+            return self._scale_and_frame(jnp.concatenate(images))
         low = jnp.concatenate(lows)
         high = None if highs[0] is None else jnp.concatenate(highs)
         return self._convolve_low_high(low, high, bool(unconvolved))

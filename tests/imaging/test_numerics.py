@@ -294,6 +294,24 @@ def test_blocks_equal_stack(supersampling_convolution):
         numerics.re_size_convolve_blocks(blocks, fusible[:2])
 
 
+@pytest.mark.parametrize("n", [1, 2, 5, 66])
+def test_paired_convolution_equals_one_image_per_fft(n):
+    """Two images per complex FFT (real and imaginary halves) give each image's convolution
+    to round-off, odd stacks included (the last image's partner is zero)."""
+    from chromalens.imaging.convolution import PixelKernelConvolution
+
+    rng = np.random.default_rng(n)
+    kernel = rng.random((7, 7))
+    conv = PixelKernelConvolution(kernel, (13, 18))
+    images = rng.normal(size=(n, 13, 18))
+    expected = np.stack([signal.convolve2d(image, kernel, mode="same") for image in images])
+    got = np.asarray(jax.jit(conv.convolution2d_paired)(images))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-13 * np.max(np.abs(expected)))
+    with pytest.raises(ValueError, match="stack of shape"):
+        conv.convolution2d_paired(images[0])
+
+
 @pytest.mark.parametrize("factor", [2, 3, 5])
 def test_block_mean_strided_equals_reshape(factor):
     from chromalens.imaging.grids import block_mean
