@@ -373,13 +373,17 @@ class Numerics:
             are binned by a reduction. Default: none. Every block is binned on its own and
             only the pixel images are stacked: a stacked ``(n, N)`` evaluation would be
             shared between the threads one row (one profile) per thread, the slowest row
-            setting the pace.
+            setting the pace. A fusible block is a basis of linearly independent images: with
+            a pixel-scale kernel it is convolved two images per complex FFT
+            (:meth:`PixelKernelConvolution.convolution2d_paired`).
         unconvolved : bool
 
         Returns
         -------
         array, shape (sum n_i, ny, nx)
-            Rows in the order of ``blocks``; one batched convolution for all of them.
+            Rows in the order of ``blocks``: one batched convolution for the other blocks,
+            one paired batched convolution per fusible block (one batched call for all the
+            blocks with other kernels).
         """
         blocks = [jnp.asarray(block) for block in blocks]
         fusible = [False] * len(blocks) if fusible is None else [bool(f) for f in fusible]
