@@ -381,9 +381,9 @@ class Numerics:
         Returns
         -------
         array, shape (sum n_i, ny, nx)
-            Rows in the order of ``blocks``: one batched convolution for the other blocks,
-            one paired batched convolution per fusible block (one batched call for all the
-            blocks with other kernels).
+            Rows in the order of ``blocks``. With a pixel-scale kernel: one batched
+            convolution for the non-fusible blocks and one paired batched convolution per
+            fusible block; with other kernels, one batched convolution for all rows.
         """
         blocks = [jnp.asarray(block) for block in blocks]
         fusible = [False] * len(blocks) if fusible is None else [bool(f) for f in fusible]

@@ -312,6 +312,22 @@ def test_paired_convolution_equals_one_image_per_fft(n):
         conv.convolution2d_paired(images[0])
 
 
+def test_repeated_profile_rows_stay_bit_identical():
+    """Two equal non-fusible blocks (a profile repeated in a model) give bit-identical images
+    beside a paired (fusible) block: the normal matrix of such a model stays exactly
+    singular, as in the reference."""
+    rng = np.random.default_rng(44)
+    _, data = _data_pair(rng, ny=14, nx=23)
+    _, psf = _psf_pair("PIXEL", rng)
+    numerics = Numerics(data, psf, supersampling_factor=2)
+    ra, dec = numerics.coordinates_evaluate
+    light = _random_light(rng)(ra, dec)[None]
+    basis = np.stack([_random_light(rng)(ra, dec) for _ in range(4)])
+    images = np.asarray(jax.jit(lambda *b: numerics.re_size_convolve_blocks(
+        list(b), [False, False, True]))(light, light.copy(), basis))
+    np.testing.assert_array_equal(images[0], images[1])
+
+
 @pytest.mark.parametrize("factor", [2, 3, 5])
 def test_block_mean_strided_equals_reshape(factor):
     from chromalens.imaging.grids import block_mean
