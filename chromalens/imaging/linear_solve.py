@@ -114,29 +114,37 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
 
 
 def _solve_normal_equations(M, b, inv_bool: bool):
-    """``(param, cov or None)`` of ``M p = b`` with the reference's conditioning rule."""
+    """``(param, cov or None)`` of ``M p = b`` with the reference's conditioning rule.
+
+    The system is solved when ``cond(M) < 5 / eps`` and the trial solution (with
+    ``inv_bool``: the trial inverse and the amplitudes from it) is finite; a system at the
+    edge of the condition limit can still overflow, and then every amplitude (and the
+    covariance) is 0, never NaN or inf. The decision uses values only (no gradient flows
+    through it); the solve then runs on a matrix that is the identity where the decision
+    failed, so gradients stay finite (double where).
+    """
     m = M.shape[0]
     if m == 0:
         return b, (jnp.zeros((0, 0), dtype=M.dtype) if inv_bool else None)
-    # decide on values only (no gradient flows through the decision), then solve on a matrix
-    # that is the identity where the decision failed: gradients stay finite (double where)
-    ok = _solvable(jax.lax.stop_gradient(M))
-    factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, jnp.eye(m, dtype=M.dtype)))
+    identity = jnp.eye(m, dtype=M.dtype)
+    ok = _solvable(jax.lax.stop_gradient(M), jax.lax.stop_gradient(b), inv_bool)
+    factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, identity))
     if inv_bool:
-        cov = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, jnp.eye(m, dtype=M.dtype)), 0.0)
+        cov = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, identity), 0.0)
         return cov @ b, cov
     return jnp.where(ok, jax.scipy.linalg.cho_solve(factor, b), 0.0), None
 
 
-def _solvable(M):
-    """``cond(M) < 5 / eps`` and the Cholesky solution finite (a system at the edge of the
-    condition limit can still overflow: then every amplitude is 0, never NaN)."""
+def _solvable(M, b, inv_bool: bool):
+    """``cond(M) < 5 / eps`` and a finite trial solution: ``M^-1 b`` (one right-hand side),
+    or with ``inv_bool`` the inverse and ``M^-1 b`` from it (what is returned then)."""
     ok = _well_conditioned(M)
-    m = M.shape[0]
-    trial = jax.scipy.linalg.cho_solve(
-        jax.scipy.linalg.cho_factor(jnp.where(ok, M, jnp.eye(m, dtype=M.dtype))),
-        jnp.eye(m, dtype=M.dtype))
-    return ok & jnp.all(jnp.isfinite(trial))
+    identity = jnp.eye(M.shape[0], dtype=M.dtype)
+    factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, identity))
+    if inv_bool:
+        inverse = jax.scipy.linalg.cho_solve(factor, identity)
+        return ok & jnp.all(jnp.isfinite(inverse)) & jnp.all(jnp.isfinite(inverse @ b))
+    return ok & jnp.all(jnp.isfinite(jax.scipy.linalg.cho_solve(factor, b)))
 
 
 def marginalization(cov_param, d_prior=None):
