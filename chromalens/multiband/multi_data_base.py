@@ -76,7 +76,10 @@ class MultiDataBase:
         evaluation points but different coordinates (grids shifted by an offset, for
         instance) form a group; bands on identical grids share one entry of their group.
         Returns a list of groups, each a list of ``(representative band, [bands])``; only
-        groups with at least two distinct grids (a single grid needs no batching).
+        groups of at least two bands. Bands on one identical grid are grouped too: the
+        compiler would merge their identical forward ray shooting anyway, but reverse mode
+        would transpose it once per band; sharing one call accumulates the bands'
+        cotangents first and transposes the lens model once.
         """
         groups: dict = {}
         for band in self._computed_bands():
@@ -102,7 +105,7 @@ class MultiDataBase:
                         break
                 else:
                     entries.append((band, [band]))
-            if len(entries) > 1:
+            if len(bands) > 1:
                 result.append(entries)
         return result
 

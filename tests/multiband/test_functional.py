@@ -2,6 +2,7 @@
 methods, and ready for jit, vmap, grad and batches without recompilation."""
 
 import copy
+from unittest import mock
 
 import jax
 import numpy as np
@@ -170,3 +171,33 @@ def test_returned_arrays_are_writable_numpy(setup, cls):
     _, param = model.likelihood_data_given_model(*copy.deepcopy(kwargs))
     for array in param if cls is MultiLinear else [param]:
         assert isinstance(array, np.ndarray) and array.flags.writeable
+
+
+@pytest.mark.parametrize("cls", [MultiLinear, JointLinear])
+def test_bands_on_one_grid_share_one_ray_shooting_call(setup, cls):
+    """Bands on an identical grid form one ray-shooting group (one lens-model call whose
+    transpose reverse mode runs once); value and gradient equal the ungrouped computation."""
+    multi_band_list, kwargs_model, kwargs, _ = setup
+    multi_band_list = copy.deepcopy(multi_band_list)
+    multi_band_list[1][0] = copy.deepcopy(multi_band_list[0][0])
+    multi_band_list[1][2] = copy.deepcopy(multi_band_list[0][2])
+    grouped = cls(copy.deepcopy(multi_band_list), kwargs_model)
+    assert grouped._ray_groups == [[(0, [0, 1])]]
+    separate = cls(copy.deepcopy(multi_band_list), kwargs_model)
+    separate._ray_groups = []
+    params = pytree(kwargs)
+    value, grad = jax.jit(jax.value_and_grad(grouped.log_likelihood_function(params)))(params)
+    value_separate, grad_separate = jax.jit(jax.value_and_grad(
+        separate.log_likelihood_function(params)))(params)
+    assert float(value) == pytest.approx(float(value_separate), rel=1e-13)
+    for ours, theirs in zip(jax.tree.leaves(grad), jax.tree.leaves(grad_separate),
+                            strict=True):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-10,
+                                   atol=1e-10)
+    # tracing the grouped function shoots rays once, the separate one once per band
+    lens_model_class = type(grouped.image_model_list[0].LensModel)
+    for model, expected_calls in ((grouped, 1), (separate, 2)):
+        with mock.patch.object(lens_model_class, "ray_shooting", autospec=True,
+                               side_effect=lens_model_class.ray_shooting) as spy:
+            jax.make_jaxpr(model.log_likelihood_function(params))(params)
+        assert spy.call_count == expected_calls
