@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens._trace_sharing import shared
 from chromalens.light.profiles import get_profile
 
 KwargsList = Sequence[dict[str, Any]]
@@ -346,7 +347,13 @@ class LightModel:
         """
         self._check_kwargs(kwargs_list, require_amp=False)
         dynamic, static = self.split_static(self._filled(kwargs_list, drop_amp=True))
-        blocks = self._basis_blocks_impl(x, y, dynamic, static, self._selection(None))
+        selection = self._selection(None)
+        # one evaluation per traced program for bands sharing coordinates and parameters
+        blocks = list(shared(
+            ("light basis", tuple(self.profile_type_list), repr(self._options), static,
+             selection),
+            (x, y, dynamic),
+            lambda: self._basis_blocks_impl(x, y, dynamic, static, selection)))
         fusible = [bool(getattr(profile, "FUSIBLE_BASIS", False)) for profile in self._profiles]
         return blocks, fusible
 

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._trace_sharing import sharing
 from ..imaging import functional
 from ..imaging.linear_solve import marginalization, weighted_least_squares_blocks
 from .multi_linear import MultiLinear
@@ -230,6 +231,10 @@ class JointLinear(MultiLinear):
 
     # ------------------------------------------------------------------ functional face
     def _pure_joint(self, kwargs, specs, linear_prior=None, inv_bool=False, source_marg=False):
+        with sharing():
+            return self._pure_joint_bands(kwargs, specs, linear_prior, inv_bool, source_marg)
+
+    def _pure_joint_bands(self, kwargs, specs, linear_prior, inv_bool, source_marg):
         inputs, statics, errors = [], [], []
         for band in self._computed_bands():
             model = self._image_model_list[band]

@@ -122,8 +122,9 @@ class MultiDataBase:
             ys = jnp.stack([jnp.asarray(y) for _, y in coordinates])
             beta_x, beta_y = model.LensModel.ray_shooting(xs, ys, lens)
             for i, (_, members) in enumerate(entries):
+                plane = (xs[i], ys[i], beta_x[i], beta_y[i])  # one object: see _trace_sharing
                 for band in members:
-                    planes[band] = (xs[i], ys[i], beta_x[i], beta_y[i])
+                    planes[band] = plane
         return planes
 
     def reset_point_source_cache(self, cache: bool = True) -> None:

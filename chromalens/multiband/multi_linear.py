@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from .._trace_sharing import sharing
 from ..imaging import functional
 from ..imaging.linear_fit import POSITIVITY_PENALTY
 from .multi_data_base import MultiDataBase
@@ -58,12 +59,13 @@ class MultiLinear(MultiDataBase):
         identical grids, light of shared profiles) is computed once by the compiler.
         """
         results = []
-        planes = self._batched_planes(kwargs)
-        for i, band in enumerate(self._computed_bands()):
-            spec = functional.FunctionalSpec(statics[i], solved[i], False)
-            results.append(functional.solve_band(self._image_model_list[band], kwargs, spec,
-                                                 priors[i], inv_bool, source_marg,
-                                                 plane=planes.get(band)))
+        with sharing():
+            planes = self._batched_planes(kwargs)
+            for i, band in enumerate(self._computed_bands()):
+                spec = functional.FunctionalSpec(statics[i], solved[i], False)
+                results.append(functional.solve_band(self._image_model_list[band], kwargs,
+                                                     spec, priors[i], inv_bool, source_marg,
+                                                     plane=planes.get(band)))
         return results
 
     def _solve_bands(self, kwargs, inv_bool, source_marg, priors, likelihood_only=False):
@@ -182,11 +184,12 @@ class MultiLinear(MultiDataBase):
 
         def log_likelihood(kwargs):
             total = 0.0
-            planes = self._batched_planes(kwargs)
-            for band in computed:
-                total = total + self._image_model_list[band]._pure_band(
-                    kwargs, specs[band], source_marg, priors[band], check_positive_flux,
-                    plane=planes.get(band))[0]
+            with sharing():
+                planes = self._batched_planes(kwargs)
+                for band in computed:
+                    total = total + self._image_model_list[band]._pure_band(
+                        kwargs, specs[band], source_marg, priors[band], check_positive_flux,
+                        plane=planes.get(band))[0]
             return total
 
         return log_likelihood

@@ -201,3 +201,31 @@ def test_bands_on_one_grid_share_one_ray_shooting_call(setup, cls):
                                side_effect=lens_model_class.ray_shooting) as spy:
             jax.make_jaxpr(model.log_likelihood_function(params))(params)
         assert spy.call_count == expected_calls
+
+
+@pytest.mark.parametrize("cls", [MultiLinear, JointLinear_VaryBG])
+def test_bands_on_one_grid_share_light_evaluations(setup, cls):
+    """Bands on one grid evaluate each light model once per traced program (reverse mode
+    then transposes it once); value and gradient equal separate evaluations per band."""
+    multi_band_list, kwargs_model, kwargs, _ = setup
+    multi_band_list = copy.deepcopy(multi_band_list)
+    multi_band_list[1][0] = copy.deepcopy(multi_band_list[0][0])
+    multi_band_list[1][2] = copy.deepcopy(multi_band_list[0][2])
+    model = cls(copy.deepcopy(multi_band_list), kwargs_model)
+    params = pytree(kwargs)
+    function = model.log_likelihood_function(params)
+    light_model_class = type(model.image_model_list[0].LensLightModel)
+    spy = mock.patch.object(light_model_class, "_basis_blocks_impl", autospec=True,
+                            side_effect=light_model_class._basis_blocks_impl)
+    with spy as shared_calls:
+        value, grad = jax.jit(jax.value_and_grad(function))(params)
+    with spy as separate_calls, mock.patch("chromalens.light.light_model.shared",
+                                           lambda key, inputs, compute: compute()):
+        value_separate, grad_separate = jax.jit(jax.value_and_grad(function))(params)
+    assert shared_calls.call_count == 2  # source and lens light, once each
+    assert separate_calls.call_count == 4  # once per band
+    assert float(value) == pytest.approx(float(value_separate), rel=1e-13)
+    for ours, theirs in zip(jax.tree.leaves(grad), jax.tree.leaves(grad_separate),
+                            strict=True):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-10,
+                                   atol=1e-10)
