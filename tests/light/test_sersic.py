@@ -140,3 +140,40 @@ def test_gradients_finite_at_singular_points(name, major_axis):
         for key, value in grads.items():
             assert np.all(np.isfinite(value)), (name, r_sersic, key)
         assert np.all(np.isfinite(grad_x))  # with respect to the coordinates themselves
+
+
+@pytest.mark.parametrize("n_sersic, smoothing", [(0.7, 1e-4), (3.5, 1e-4), (0.1, 0.05)])
+def test_kernel_custom_jvp_equals_autodiff(n_sersic, smoothing):
+    """The product-average kernel's closed-form tangent equals autodiff through its body in
+    every argument (positions, ellipticity, centre, R_sersic, n_sersic), first and second
+    order, with points at the centre (below the smoothing floor) and beyond max_R_frac;
+    n_sersic = 0.1 puts b_n on its floor."""
+    rng = np.random.default_rng(int(n_sersic * 10))
+    x, y = rng.uniform(-2, 2, (2, 50))
+    x[0], y[0] = 0.2, -0.1  # the centre
+    x[1], y[1] = 40.0, 0.0  # beyond max_R_frac * R_sersic
+    primals = [jnp.asarray(x), jnp.asarray(y), 0.15, -0.1, 0.2, -0.1, 0.4, n_sersic, 50.0]
+    tangents = [jnp.asarray(rng.normal(size=50)), jnp.asarray(rng.normal(size=50)),
+                *rng.normal(size=7)]
+
+    def run(fn):
+        return jax.jit(lambda p, t: jax.jvp(lambda *a: fn(*a, smoothing), p, t))(
+            primals, tangents)
+
+    value, tangent = run(sersic.product_average_kernel)
+    value_auto, tangent_auto = run(sersic.product_average_kernel.fun)
+    np.testing.assert_allclose(np.array(value), np.array(value_auto), rtol=1e-13, atol=1e-15)
+    assert np.all(np.isfinite(np.array(tangent)))
+    scale = np.abs(np.array(tangent_auto)).max()
+    np.testing.assert_allclose(np.array(tangent), np.array(tangent_auto), rtol=1e-11,
+                               atol=1e-14 * scale)
+
+    def second(fn):
+        def scalar(params):
+            return jnp.sum(fn(primals[0], primals[1], *params, smoothing) * primals[0] ** 2)
+        return np.array(jax.jit(jax.hessian(scalar))(jnp.asarray(primals[2:])))
+
+    hessian, hessian_auto = (second(sersic.product_average_kernel),
+                             second(sersic.product_average_kernel.fun))
+    np.testing.assert_allclose(hessian, hessian_auto, rtol=1e-9,
+                               atol=1e-12 * np.abs(hessian_auto).max())
