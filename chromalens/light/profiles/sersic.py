@@ -51,7 +51,6 @@ from chromalens.ellipticity import (
     phi_q_to_ellipticity,
     product_average_coordinates,
     product_average_radius,
-    safe_sqrt,
 )
 
 #: static options of every Sérsic-family profile and their defaults
@@ -80,19 +79,21 @@ def sersic_kernel(radius, R_sersic, n_sersic, max_R_frac, smoothing):
     ``R/R_s > max_R_frac``. Gradients stay finite everywhere (the masked branch is evaluated at
     a harmless ``R/R_s = 1``).
     """
-    return _kernel_terms(radius, R_sersic, n_sersic, max_R_frac, smoothing)[0]
+    return _kernel_terms(radius * radius, R_sersic, n_sersic, max_R_frac, smoothing)[0]
 
 
-def _kernel_terms(radius, R_sersic, n_sersic, max_R_frac, smoothing):
-    """The kernel and what its derivative reuses: ``(kernel, inside, log(R/R_s), (R/R_s)^(1/n),
-    b_n)`` (``log`` and power at the harmless ``R/R_s = 1`` outside ``max_R_frac``)."""
-    radius = jnp.maximum(radius, smoothing)
-    r_s = jnp.maximum(R_sersic, smoothing)
-    frac = radius / r_s
-    inside = frac <= max_R_frac
-    # frac^(1/n) as exp(log(frac) / n): XLA vectorises exp and log but calls a scalar pow
-    # (0.22 against 0.46 ms on 40 000 points); frac > 0 here (floored radius)
-    log_frac = jnp.log(jnp.where(inside, frac, 1.0))
+def _kernel_terms(r2, R_sersic, n_sersic, max_R_frac, smoothing):
+    """The kernel from the squared radius ``r2`` (arcsec^2), and what its derivative reuses:
+    ``(kernel, inside, log(R/R_s), (R/R_s)^(1/n), b_n)`` (``log`` and power at the harmless
+    ``R/R_s = 1`` outside ``max_R_frac``)."""
+    # log(max(R, s) / max(R_s, s)) with log(max(R, s)) = log(max(R^2, s^2)) / 2: one log per
+    # point instead of a square root, a division and a log; frac^(1/n) as exp(log(frac) / n)
+    # (XLA vectorises exp and log but calls a scalar pow: 0.22 against 0.46 ms on 40 000
+    # points)
+    log_frac = (0.5 * jnp.log(jnp.maximum(r2, smoothing * smoothing))
+                - jnp.log(jnp.maximum(R_sersic, smoothing)))
+    inside = log_frac <= jnp.log(max_R_frac)
+    log_frac = jnp.where(inside, log_frac, 0.0)
     root = jnp.exp(log_frac / n_sersic)
     bn = b_n(n_sersic)
     value = jnp.exp(-bn * (root - 1.0))
@@ -104,8 +105,8 @@ def product_average_kernel(x, y, e1, e2, center_x, center_y, R_sersic, n_sersic,
                            smoothing):
     """:func:`sersic_kernel` at the product-average radius of ``(x, y)`` (the default
     convention), with a closed-form derivative (see ``_product_average_kernel_jvp``)."""
-    radius = product_average_radius(x, y, e1, e2, center_x, center_y)
-    return sersic_kernel(radius, R_sersic, n_sersic, max_R_frac, smoothing)
+    xe, ye = product_average_coordinates(x, y, e1, e2, center_x, center_y)
+    return _kernel_terms(xe * xe + ye * ye, R_sersic, n_sersic, max_R_frac, smoothing)[0]
 
 
 @product_average_kernel.defjvp
@@ -124,7 +125,7 @@ def _product_average_kernel_jvp(smoothing, primals, tangents):
     xe, ye = product_average_coordinates(x, y, e1, e2, center_x, center_y)
     r2 = xe * xe + ye * ye
     kernel, inside, log_frac, root, bn = _kernel_terms(
-        safe_sqrt(r2), R_sersic, n_sersic, max_R_frac, smoothing)
+        r2, R_sersic, n_sersic, max_R_frac, smoothing)
     u, v = x - center_x, y - center_y
     du, dv = d_x - d_center_x, d_y - d_center_y
     # norm^2 = max(|1 - e^2|, floor): dlog(norm) = -sign(1 - e^2) (e1 de1 + e2 de2) / norm^2
