@@ -5,8 +5,8 @@ parameters. XLA merges the duplicated forward computation, but reverse mode tran
 copy on its own (each band's cotangent separately), so a gradient pays the profile's backward
 pass once per band. Inside :func:`sharing`, :func:`shared` returns the first result computed
 for inputs that are the same objects (arrays and traced values by identity, Python scalars by
-value): the program then holds one evaluation feeding every band, and reverse mode sums the
-bands' cotangents before transposing it once.
+type and value): the program then holds one evaluation feeding every band, and reverse mode
+sums the bands' cotangents before transposing it once.
 
 The scope is one trace (enter it inside the traced function); inputs are kept alive in it so
 that identities stay unique.
@@ -46,7 +46,9 @@ def shared(key: Hashable, inputs: Any, compute: Callable[[], Any]) -> Any:
     if memo is None:
         return compute()
     leaves, treedef = jax.tree.flatten(inputs)
-    identity = tuple(leaf if type(leaf) in _BY_VALUE else ("id", id(leaf)) for leaf in leaves)
+    # scalars by type and repr (1 and True, 0.0 and -0.0 hash alike but may compute apart)
+    identity = tuple((type(leaf), repr(leaf)) if type(leaf) in _BY_VALUE else ("id", id(leaf))
+                     for leaf in leaves)
     full_key = (key, treedef, identity)
     if full_key not in memo:
         memo[full_key] = (leaves, compute())

@@ -91,8 +91,14 @@ def product_average_coordinates(x, y, e1, e2, center_x, center_y):
     """
     dx = x - center_x
     dy = y - center_y
-    norm = jnp.sqrt(jnp.maximum(jnp.abs(1.0 - e1 * e1 - e2 * e2), PRODUCT_AVERAGE_NORM_FLOOR))
+    norm = jnp.sqrt(product_average_norm2(e1, e2))
     return ((1.0 - e1) * dx - e2 * dy) / norm, (-e2 * dx + (1.0 + e1) * dy) / norm
+
+
+def product_average_norm2(e1, e2):
+    """Squared normalisation of :func:`product_average_coordinates`:
+    ``max(|1 - e1^2 - e2^2|, PRODUCT_AVERAGE_NORM_FLOOR)``."""
+    return jnp.maximum(jnp.abs(1.0 - e1 * e1 - e2 * e2), PRODUCT_AVERAGE_NORM_FLOOR)
 
 
 def product_average_radius(x, y, e1, e2, center_x, center_y):

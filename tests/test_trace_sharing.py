@@ -28,11 +28,14 @@ def test_inside_a_scope_same_objects_share_and_others_do_not():
         assert shared("k", (y, 2.0), lambda: compute("c")) == "c"  # equal values, other object
         assert shared("k", (x, 3.0), lambda: compute("d")) == "d"  # other scalar
         assert shared("other", (x, 2.0), lambda: compute("e")) == "e"  # other key
+        assert shared("k", (x, 2), lambda: compute("i")) == "i"  # equal value, other type
+        assert shared("k", (x, -0.0), lambda: compute("z")) == "z"  # -0.0 == 0.0, not alike
+        assert shared("k", (x, 0.0), lambda: compute("p")) == "p"
         with sharing():  # a nested scope joins the outer one
             assert shared("k", (x, 2.0), lambda: compute("f")) == "a"
     with sharing():  # a new scope starts empty
         assert shared("k", (x, 2.0), lambda: compute("g")) == "g"
-    assert calls == ["a", "c", "d", "e", "g"]
+    assert calls == ["a", "c", "d", "e", "i", "z", "p", "g"]
 
 
 def test_shared_tracers_give_one_equation_and_summed_cotangents():

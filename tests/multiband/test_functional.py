@@ -173,27 +173,35 @@ def test_returned_arrays_are_writable_numpy(setup, cls):
         assert isinstance(array, np.ndarray) and array.flags.writeable
 
 
-@pytest.mark.parametrize("cls", [MultiLinear, JointLinear])
-def test_bands_on_one_grid_share_one_ray_shooting_call(setup, cls):
-    """Bands on an identical grid form one ray-shooting group (one lens-model call whose
-    transpose reverse mode runs once); value and gradient equal the ungrouped computation."""
+def bands_on_one_grid(setup):
+    """The setup's two bands with band 1 moved onto band 0's grid and numerics."""
     multi_band_list, kwargs_model, kwargs, _ = setup
     multi_band_list = copy.deepcopy(multi_band_list)
     multi_band_list[1][0] = copy.deepcopy(multi_band_list[0][0])
     multi_band_list[1][2] = copy.deepcopy(multi_band_list[0][2])
+    return multi_band_list, kwargs_model, pytree(kwargs)
+
+
+def assert_same_value_and_gradient(first, second):
+    (value, grad), (value_other, grad_other) = first, second
+    assert float(value) == pytest.approx(float(value_other), rel=1e-13)
+    for ours, theirs in zip(jax.tree.leaves(grad), jax.tree.leaves(grad_other), strict=True):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-10,
+                                   atol=1e-10)
+
+
+@pytest.mark.parametrize("cls", [MultiLinear, JointLinear])
+def test_bands_on_one_grid_share_one_ray_shooting_call(setup, cls):
+    """Bands on an identical grid form one ray-shooting group (one lens-model call whose
+    transpose reverse mode runs once); value and gradient equal the ungrouped computation."""
+    multi_band_list, kwargs_model, params = bands_on_one_grid(setup)
     grouped = cls(copy.deepcopy(multi_band_list), kwargs_model)
     assert grouped._ray_groups == [[(0, [0, 1])]]
     separate = cls(copy.deepcopy(multi_band_list), kwargs_model)
     separate._ray_groups = []
-    params = pytree(kwargs)
-    value, grad = jax.jit(jax.value_and_grad(grouped.log_likelihood_function(params)))(params)
-    value_separate, grad_separate = jax.jit(jax.value_and_grad(
-        separate.log_likelihood_function(params)))(params)
-    assert float(value) == pytest.approx(float(value_separate), rel=1e-13)
-    for ours, theirs in zip(jax.tree.leaves(grad), jax.tree.leaves(grad_separate),
-                            strict=True):
-        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-10,
-                                   atol=1e-10)
+    assert_same_value_and_gradient(
+        *(jax.jit(jax.value_and_grad(model.log_likelihood_function(params)))(params)
+          for model in (grouped, separate)))
     # tracing the grouped function shoots rays once, the separate one once per band
     lens_model_class = type(grouped.image_model_list[0].LensModel)
     for model, expected_calls in ((grouped, 1), (separate, 2)):
@@ -207,25 +215,17 @@ def test_bands_on_one_grid_share_one_ray_shooting_call(setup, cls):
 def test_bands_on_one_grid_share_light_evaluations(setup, cls):
     """Bands on one grid evaluate each light model once per traced program (reverse mode
     then transposes it once); value and gradient equal separate evaluations per band."""
-    multi_band_list, kwargs_model, kwargs, _ = setup
-    multi_band_list = copy.deepcopy(multi_band_list)
-    multi_band_list[1][0] = copy.deepcopy(multi_band_list[0][0])
-    multi_band_list[1][2] = copy.deepcopy(multi_band_list[0][2])
+    multi_band_list, kwargs_model, params = bands_on_one_grid(setup)
     model = cls(copy.deepcopy(multi_band_list), kwargs_model)
-    params = pytree(kwargs)
     function = model.log_likelihood_function(params)
     light_model_class = type(model.image_model_list[0].LensLightModel)
     spy = mock.patch.object(light_model_class, "_basis_blocks_impl", autospec=True,
                             side_effect=light_model_class._basis_blocks_impl)
     with spy as shared_calls:
-        value, grad = jax.jit(jax.value_and_grad(function))(params)
+        together = jax.jit(jax.value_and_grad(function))(params)
     with spy as separate_calls, mock.patch("chromalens.light.light_model.shared",
                                            lambda key, inputs, compute: compute()):
-        value_separate, grad_separate = jax.jit(jax.value_and_grad(function))(params)
+        separately = jax.jit(jax.value_and_grad(function))(params)
     assert shared_calls.call_count == 2  # source and lens light, once each
     assert separate_calls.call_count == 4  # once per band
-    assert float(value) == pytest.approx(float(value_separate), rel=1e-13)
-    for ours, theirs in zip(jax.tree.leaves(grad), jax.tree.leaves(grad_separate),
-                            strict=True):
-        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-10,
-                                   atol=1e-10)
+    assert_same_value_and_gradient(together, separately)

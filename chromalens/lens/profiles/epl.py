@@ -236,12 +236,12 @@ def angular_series(cos_theta, sin_theta, t, f, num_terms: int = NUM_TERMS):
     return _series_sums(cos_theta, sin_theta, coefficients)
 
 
-def series_and_derivatives(cos_theta, sin_theta, t, f, num_terms: int = NUM_TERMS):
+def _series_and_derivatives(cos_theta, sin_theta, t, f, num_terms: int = NUM_TERMS):
     """``S``, ``S_n = sum n c_n w^n`` and ``S_t = sum (dc_n/dt) w^n`` in one pass.
 
     Returns one complex array of shape ``(3,) + cos_theta.shape`` (arguments as
     :func:`angular_series`). ``dS/dtheta = i S_n`` and ``dS/df = S_n / f`` (``f dc_n/df =
-    n c_n``); :func:`series_f` gives the latter safely at ``f = 0``.
+    n c_n``); :func:`_series_by_f` gives the latter safely at ``f = 0``.
     """
     chains, per_chain = _chains(num_terms)
     n_total = chains * per_chain
@@ -253,7 +253,7 @@ def series_and_derivatives(cos_theta, sin_theta, t, f, num_terms: int = NUM_TERM
     return _series_sums(cos_theta, sin_theta, rows, 1.0 + f) * (1.0 + f)
 
 
-def series_f(series_n, cos_theta, sin_theta, t, f):
+def _series_by_f(series_n, cos_theta, sin_theta, t, f):
     """``dS/df = S_n / f``; at ``f = 0`` it is ``dc_1/df w = -t/(4 - t) w``."""
     positive = f > 0
     return jnp.where(
@@ -276,11 +276,11 @@ def _tiered(series_of, f, num_terms: int):
 def _angular_series_jvp(num_terms, primals, tangents):
     cos_theta, sin_theta, t, f = primals
     d_cos, d_sin, d_t, d_f = tangents
-    sums = series_and_derivatives(cos_theta, sin_theta, t, f, num_terms)
+    sums = _series_and_derivatives(cos_theta, sin_theta, t, f, num_terms)
     series, series_n, series_t = sums[0], sums[1], sums[2]
-    series_f_ = series_f(series_n, cos_theta, sin_theta, t, f)
+    series_f = _series_by_f(series_n, cos_theta, sin_theta, t, f)
     d_theta = cos_theta * d_sin - sin_theta * d_cos
-    tangent = 1j * series_n * d_theta + series_f_ * d_f + series_t * d_t
+    tangent = 1j * series_n * d_theta + series_f * d_f + series_t * d_t
     return series, tangent
 
 
@@ -296,6 +296,12 @@ def _angle(x, y, q):
     return qx, r2, positive, r2_safe, cos_2phi, sin_2phi
 
 
+def _log_b_over_r(b, r2):
+    """``log(b / max(R, R_FLOOR_DEFLECTION))`` from ``R^2``: ``(b/R)^t = exp(t log(b/R))``,
+    one log and one exp (XLA's pow is slower)."""
+    return 0.5 * jnp.log(b * b / jnp.maximum(r2, R_FLOOR_DEFLECTION**2))
+
+
 def _major_axis(x, y, b, t, q, num_terms: int):
     """Deflection in the major-axis frame without the factor ``2/(1+q)``, and ``(b/R)^t``.
 
@@ -307,8 +313,7 @@ def _major_axis(x, y, b, t, q, num_terms: int):
     f = (1.0 - q) / (1.0 + q)
     series = _tiered(lambda n: angular_series(cos_2phi, sin_2phi, t, f, n), f, num_terms)
     s_re, s_im = jnp.real(series), jnp.imag(series)
-    # (b/R)^t as exp(t/2 log(b^2/R^2)): one log and one exp (XLA's pow is slower)
-    power = jnp.exp(t / 2.0 * jnp.log(b * b / jnp.maximum(r2, R_FLOOR_DEFLECTION**2)))
+    power = jnp.exp(t * _log_b_over_r(b, r2))
     return power * (qx * s_re - y * s_im), power * (qx * s_im + y * s_re), power
 
 
@@ -387,10 +392,9 @@ def _deflection_sky_jvp(num_terms, primals, tangents):
     xm, ym = to_major_axis_frame(x, y, center_x, center_y, phi)
     qx, r2, positive, r2_safe, cos_2phi, sin_2phi = _angle(xm, ym, q)
     f = (1.0 - q) / (1.0 + q)
-    sums = _tiered(lambda n: series_and_derivatives(cos_2phi, sin_2phi, t, f, n), f, num_terms)
+    sums = _tiered(lambda n: _series_and_derivatives(cos_2phi, sin_2phi, t, f, n), f, num_terms)
     series, series_n, series_t = sums[0], sums[1], sums[2]
-    floored = jnp.maximum(r2, R_FLOOR_DEFLECTION**2)
-    log_ratio = 0.5 * jnp.log(b * b / floored)  # log(b/R)
+    log_ratio = _log_b_over_r(b, r2)
     power = jnp.exp(t * log_ratio)  # P = (b/R)^t
     amplitude = (2.0 / (1.0 + q)) * power  # A P
     z = lax.complex(qx, ym)
@@ -398,11 +402,8 @@ def _deflection_sky_jvp(num_terms, primals, tangents):
     rotation = lax.complex(jnp.cos(phi), jnp.sin(phi))
     alpha = alpha_m * rotation
     alpha_x, alpha_y = jnp.real(alpha), jnp.imag(alpha)
-    # sky-frame Hessian: convergence and the major-frame shear rotated by 2 phi
-    kappa, gamma1_major, gamma2_major = hessian_major_axis(
-        xm, ym, jnp.real(alpha_m), jnp.imag(alpha_m), b, t, q, power)
-    shear = lax.complex(gamma1_major, gamma2_major) * rotation * rotation
-    f_xx, f_xy, f_yy = kappa + jnp.real(shear), jnp.imag(shear), kappa - jnp.real(shear)
+    f_xx, f_xy, f_yy = _sky_hessian(xm, ym, jnp.real(alpha_m), jnp.imag(alpha_m), b, t, q,
+                                    power, phi)
     du_x, du_y = d_x - d_center_x, d_y - d_center_y
     ku_x, ku_y = uy, -ux
     tangent_x = f_xx * du_x + f_xy * du_y + d_phi * (-alpha_y + f_xx * ku_x + f_xy * ku_y)
@@ -412,9 +413,10 @@ def _deflection_sky_jvp(num_terms, primals, tangents):
     alpha_t = alpha_m * log_ratio + amplitude * z * series_t
     dtheta_dq = jnp.where(positive, -2.0 * xm * ym / r2_safe, 0.0)
     dlogr_dq = jnp.where(r2 > R_FLOOR_DEFLECTION**2, q * xm * xm / r2_safe, 0.0)
+    series_f = _series_by_f(series_n, cos_2phi, sin_2phi, t, f)
     alpha_q = (alpha_m * (-1.0 / (1.0 + q) - t * dlogr_dq)
-               + amplitude * (xm * series + z * (1j * series_n * dtheta_dq - 2.0 / (1.0 + q)**2
-                                                * series_f(series_n, cos_2phi, sin_2phi, t, f))))
+               + amplitude * (xm * series + z * (1j * series_n * dtheta_dq
+                                                - 2.0 / (1.0 + q)**2 * series_f)))
     tangent_p = (alpha_b * d_b + alpha_t * d_t + alpha_q * d_q) * rotation
     return (alpha_x, alpha_y), (tangent_x + jnp.real(tangent_p), tangent_y + jnp.imag(tangent_p))
 
@@ -433,10 +435,17 @@ def hessian(x, y, p, opts=None):
     xm, ym = to_major_axis_frame(x, y, p["center_x"], p["center_y"], phi)
     a_x, a_y, power = _major_axis(xm, ym, b, t, q, _num_terms(opts))
     alpha = _pack(a_x, a_y, (1.0 + q) / 2.0)
-    kappa, gamma1_major, gamma2_major = hessian_major_axis(
-        xm, ym, jnp.real(alpha), jnp.imag(alpha), b, t, q, power
-    )
+    f_xx, f_xy, f_yy = _sky_hessian(xm, ym, jnp.real(alpha), jnp.imag(alpha), b, t, q, power,
+                                    phi)
+    return f_xx, f_xy, f_xy, f_yy
+
+
+def _sky_hessian(xm, ym, alpha_x, alpha_y, b, t, q, power, phi):
+    """``(f_xx, f_xy, f_yy)`` in the sky frame: :func:`hessian_major_axis` (major-frame
+    coordinates and deflection) with its shear rotated by ``2 phi``."""
+    kappa, gamma1_major, gamma2_major = hessian_major_axis(xm, ym, alpha_x, alpha_y, b, t, q,
+                                                           power)
     cos2, sin2 = jnp.cos(2.0 * phi), jnp.sin(2.0 * phi)
     gamma1 = cos2 * gamma1_major - sin2 * gamma2_major
     gamma2 = sin2 * gamma1_major + cos2 * gamma2_major
-    return kappa + gamma1, gamma2, gamma2, kappa - gamma1
+    return kappa + gamma1, gamma2, kappa - gamma1

@@ -45,11 +45,11 @@ import jax.numpy as jnp
 from jax.scipy.special import gamma as gamma_function
 
 from chromalens.ellipticity import (
-    PRODUCT_AVERAGE_NORM_FLOOR,
     ellipticity_to_phi_q,
     major_axis_radius,
     phi_q_to_ellipticity,
     product_average_coordinates,
+    product_average_norm2,
     product_average_radius,
 )
 
@@ -126,13 +126,12 @@ def _product_average_kernel_jvp(smoothing, primals, tangents):
     r2 = xe * xe + ye * ye
     kernel, inside, log_frac, root, bn = _kernel_terms(
         r2, R_sersic, n_sersic, max_R_frac, smoothing)
+    _, d_bn = jax.jvp(b_n, (n_sersic,), (d_n,))
     u, v = x - center_x, y - center_y
     du, dv = d_x - d_center_x, d_y - d_center_y
-    # norm^2 = max(|1 - e^2|, floor): dlog(norm) = -sign(1 - e^2) (e1 de1 + e2 de2) / norm^2
-    one_minus = 1.0 - e1 * e1 - e2 * e2
-    norm2 = jnp.maximum(jnp.abs(one_minus), PRODUCT_AVERAGE_NORM_FLOOR)
-    d_log_norm = jnp.where(jnp.abs(one_minus) > PRODUCT_AVERAGE_NORM_FLOOR,
-                           -jnp.sign(one_minus) * (e1 * d_e1 + e2 * d_e2) / norm2, 0.0)
+    # d log(norm) = d(norm^2) / (2 norm^2), the norm's derivative from its own definition
+    norm2, d_norm2 = jax.jvp(product_average_norm2, (e1, e2), (d_e1, d_e2))
+    d_log_norm = d_norm2 / (2.0 * norm2)
     norm = jnp.sqrt(norm2)
     d_xe = (-d_e1 * u - d_e2 * v + (1.0 - e1) * du - e2 * dv) / norm - xe * d_log_norm
     d_ye = (-d_e2 * u + d_e1 * v - e2 * du + (1.0 + e1) * dv) / norm - ye * d_log_norm
@@ -140,7 +139,6 @@ def _product_average_kernel_jvp(smoothing, primals, tangents):
     d_log_frac = (jnp.where(above, (xe * d_xe + ye * d_ye) / jnp.where(above, r2, 1.0), 0.0)
                   - jnp.where(R_sersic > smoothing, d_R_sersic / R_sersic, 0.0))
     d_root = root * (d_log_frac - log_frac * d_n / n_sersic) / n_sersic
-    d_bn = jnp.where(1.9992 * n_sersic - 0.3271 > B_N_FLOOR, 1.9992 * d_n, 0.0)
     # zero where the kernel is cut or not finite (the primal's nan_to_num); the condition
     # depends on primals only, so the tangent stays linear (transposable)
     finite = inside & jnp.isfinite(kernel * bn * root * log_frac)
