@@ -200,15 +200,16 @@ def test_closed_form_hessian_equals_autodiff_of_deflection():
 
 
 def test_only_control_flow_is_the_short_series_branch():
-    """No while loops: one cond choosing between the short and the full series."""
+    """No while loops: one cond choosing between the short and the full series (besides the
+    platform choice of ``fastmath.log``, resolved when the program is lowered)."""
     p = {"theta_E": 1.0, "gamma": 2.0, "e1": 0.1, "e2": 0.0, "center_x": 0.0, "center_y": 0.0}
     jaxpr = str(jax.make_jaxpr(lambda p: epl.deflection(jnp.ones(3), jnp.ones(3), p))(p))
     assert "while" not in jaxpr
-    assert jaxpr.count("cond[") == 1
+    assert jaxpr.count("cond[") - jaxpr.count("platform_index[") == 1
     # a count at or below the short series has no branch at all
     short = {"num_terms": epl.SHORT_TERMS}
     jaxpr = str(jax.make_jaxpr(lambda p: epl.deflection(jnp.ones(3), jnp.ones(3), p, short))(p))
-    assert "cond" not in jaxpr
+    assert jaxpr.count("cond[") == jaxpr.count("platform_index[")
 
 
 @pytest.mark.parametrize("q", [0.98, 0.7, 0.52, 0.48, 0.3])

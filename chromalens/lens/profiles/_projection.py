@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 #: |1 - X^2| below which the power series in y = 1 - X^2 are used
 SERIES_WINDOW = 1e-2
 #: number of series terms (truncation error < SERIES_WINDOW**N_SERIES)
@@ -90,12 +92,13 @@ def nfw_mass_function(X):
     s_low = jnp.sqrt((1.0 - X_low) * (1.0 + X_low))
     X2 = X_low * X_low
     # s ln(X/2) + arccosh(1/X) = (1 - s) ln(2/X) + ln(1 - X^2 / (2 (1 + s)))
-    value_low = X2 / (1.0 + s_low) * jnp.log(2.0 / X_low) + jnp.log1p(-X2 / (2.0 * (1.0 + s_low)))
+    value_low = (X2 / (1.0 + s_low) * fastmath.log(2.0 / X_low)
+                 + jnp.log1p(-X2 / (2.0 * (1.0 + s_low))))
     value_low = value_low / s_low
     a_high, s_high = _arccos_inverse(X_high)
-    value_high = jnp.log(X_high / 2.0) + a_high / s_high
+    value_high = fastmath.log(X_high / 2.0) + a_high / s_high
     X_near = jnp.where(near, X, 1.0)
-    value_near = jnp.log(X_near / 2.0) + _horner(y_near, _F0_SERIES)
+    value_near = fastmath.log(X_near / 2.0) + _horner(y_near, _F0_SERIES)
     return jnp.where(near, value_near, jnp.where(low, value_low, value_high))
 
 
@@ -105,10 +108,10 @@ def nfw_potential_function(X):
     a_low, s_low = _arccosh_inverse(X_low)
     # ln^2(2/X) - arccosh^2(1/X) = d (ln(2/X) + arccosh(1/X)), d = ln(2/X) - arccosh(1/X)
     d_low = -jnp.log1p(-X_low * X_low / (2.0 * (1.0 + s_low)))
-    value_low = d_low * (jnp.log(2.0 / X_low) + a_low)
+    value_low = d_low * (fastmath.log(2.0 / X_low) + a_low)
     a_high, _ = _arccos_inverse(X_high)
-    value_high = jnp.log(X_high / 2.0) ** 2 + a_high**2
+    value_high = fastmath.log(X_high / 2.0) ** 2 + a_high**2
     X_near = jnp.where(near, X, 1.0)
     f0_near = _horner(y_near, _F0_SERIES)
-    value_near = jnp.log(X_near / 2.0) ** 2 - y_near * f0_near**2
+    value_near = fastmath.log(X_near / 2.0) ** 2 - y_near * f0_near**2
     return jnp.where(near, value_near, jnp.where(low, value_low, value_high))

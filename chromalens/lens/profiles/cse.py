@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 #: Oguri (2021) Table 1: NFW, 44 terms, (A_k, s_k); the order of the reference is kept
 NFW_TABLE_1 = (
     (1.648988e-18, 1.082411e-06),
@@ -153,7 +155,7 @@ def _major_axis_terms(x, y, table, q):
 def potential_major_axis(x, y, table, q):
     """Potential of the CSE sum ``table`` in its major-axis frame (coordinates in table units)."""
     x, y, q, A, s, psi, Phi = _major_axis_terms(x, y, table, q)
-    terms = A * (q / (2.0 * s) * jnp.log(Phi) - q / s * jnp.log((1.0 + q) * s))
+    terms = A * (q / (2.0 * s) * fastmath.log(Phi) - q / s * fastmath.log((1.0 + q) * s))
     return jnp.sum(terms, axis=-1)
 
 

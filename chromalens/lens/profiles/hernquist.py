@@ -33,6 +33,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 from ._projection import nfw_kappa_function, nfw_mass_function
 
 PARAM_NAMES = ("sigma0", "Rs", "center_x", "center_y")
@@ -64,7 +66,7 @@ def potential(x: ArrayLike, y: ArrayLike, p: Params, opts: Options = None) -> ja
     X = _radius(dx, dy) / Rs
     X_floored = jnp.maximum(X, X_MIN)
     # ln(X^2/4) + 2 F0(X_floored) = 2 g(X_floored) + 2 ln(X / X_floored), without cancellation
-    return 2.0 * p["sigma0"] * Rs**2 * (nfw_mass_function(X_floored) + jnp.log(X / X_floored))
+    return 2.0 * p["sigma0"] * Rs**2 * (nfw_mass_function(X_floored) + fastmath.log(X / X_floored))
 
 
 def deflection(

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 from ._geometry import safe_atan2, safe_hypot
 
 PARAM_NAMES = ("m", "a_m", "phi_m", "center_x", "center_y", "r_E")
@@ -59,7 +61,7 @@ def potential_polar(r, phi, m, a_m, phi_m, r_E):
 
     def first():
         r1 = jnp.maximum(r, R_FLOOR)
-        return r1 * jnp.log(r1 / r_E) * a_m / 2.0 * jnp.cos(phi - phi_m)
+        return r1 * fastmath.log(r1 / r_E) * a_m / 2.0 * jnp.cos(phi - phi_m)
 
     def higher():
         return r * a_m * _order_factor(m) * jnp.cos(m * (phi - phi_m))
@@ -72,7 +74,7 @@ def deflection_polar(r, phi, m, a_m, phi_m, r_E):
     cos, sin = jnp.cos(phi), jnp.sin(phi)
 
     def first():
-        log_r = jnp.log(jnp.maximum(r, R_FLOOR) / r_E)
+        log_r = fastmath.log(jnp.maximum(r, R_FLOOR) / r_E)
         return jnp.stack([
             a_m / 2.0 * (jnp.cos(phi_m) * log_r + jnp.cos(phi - phi_m) * cos),
             a_m / 2.0 * (jnp.sin(phi_m) * log_r + jnp.cos(phi - phi_m) * sin),

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 from ._geometry import (
     ellipticity_to_phi_q,
     from_major_axis_frame,
@@ -69,7 +71,7 @@ def _potential_major_axis(x, y, b, s, q):
     alpha_x, alpha_y = _deflection_major_axis(x, y, b, s, q)
     psi_kk = safe_sqrt(q * q * (s * s + x * x) + y * y)
     argument = (psi_kk + s) ** 2 + (1.0 - q * q) * x * x
-    log_term = jnp.log(jnp.where(argument > 0, argument, 1.0))
+    log_term = fastmath.log(jnp.where(argument > 0, argument, 1.0))
     return x * alpha_x + y * alpha_y - b * s * 0.5 * log_term
 
 

@@ -34,6 +34,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 PARAM_NAMES = ("sigma0", "Ra", "Rs", "center_x", "center_y")
 DEFAULTS = {"center_x": 0.0, "center_y": 0.0}
 
@@ -67,7 +69,8 @@ def potential(x: ArrayLike, y: ArrayLike, p: Params, opts: Options = None) -> ja
     r2 = dx * dx + dy * dy
     root_a = jnp.sqrt(Ra * Ra + r2)
     root_s = jnp.sqrt(Rs * Rs + r2)
-    return -2.0 * norm * (root_s - root_a + Ra * jnp.log(Ra + root_a) - Rs * jnp.log(Rs + root_s))
+    return -2.0 * norm * (root_s - root_a + Ra * fastmath.log(Ra + root_a)
+                          - Rs * fastmath.log(Rs + root_s))
 
 
 def _floored_radius(dx, dy):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 PARAM_NAMES = ("theta_E", "center_x", "center_y")
 DEFAULTS = {"center_x": 0.0, "center_y": 0.0}
 
@@ -31,7 +33,7 @@ def potential(x, y, p, opts=None):
     """Lensing potential (arcsec^2)."""
     dx, dy = _shift(x, y, p)
     r2 = jnp.maximum(dx * dx + dy * dy, R_MIN**2)
-    return p["theta_E"] ** 2 * 0.5 * jnp.log(r2)
+    return p["theta_E"] ** 2 * 0.5 * fastmath.log(r2)
 
 
 def deflection(x, y, p, opts=None):

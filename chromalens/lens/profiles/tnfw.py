@@ -32,6 +32,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 from ._projection import arc_function, nfw_kappa_function
 from .nfw import alpha_to_rho0
 
@@ -48,7 +50,7 @@ X_MIN = 0.001
 
 def _log_term(x, tau):
     """``L(x, tau) = ln(x / (tau + sqrt(tau^2 + x^2)))``."""
-    return jnp.log(x / (tau + jnp.sqrt(tau * tau + x * x)))
+    return fastmath.log(x / (tau + jnp.sqrt(tau * tau + x * x)))
 
 
 def _kappa_function(x, tau):
@@ -78,7 +80,7 @@ def _mass_function(x, tau):
         * (
             (t2 + 1.0 + 2.0 * (x * x - 1.0)) * arc_function(x)
             + tau * jnp.pi
-            + (t2 - 1.0) * jnp.log(tau)
+            + (t2 - 1.0) * fastmath.log(tau)
             + root * (-jnp.pi + _log_term(x, tau) * (t2 - 1.0) / tau)
         )
     )
@@ -91,19 +93,19 @@ def _potential_function(x, tau):
     root = jnp.sqrt(t2 + u)
     L = _log_term(x, tau)
     f0 = arc_function(x)
-    log_tau = jnp.log(tau)
+    log_tau = fastmath.log(tau)
     return (
-        2.0 * t2 * jnp.pi * (tau - root + tau * jnp.log(tau + root))
+        2.0 * t2 * jnp.pi * (tau - root + tau * fastmath.log(tau + root))
         + 2.0 * (t2 - 1.0) * tau * root * L
         + t2 * (t2 - 1.0) * L * L
         + 4.0 * t2 * (u - 1.0) * f0
         + t2 * (t2 - 1.0) * (u - 1.0) * f0 * f0
-        + t2 * ((t2 - 1.0) * log_tau - t2 - 1.0) * jnp.log(u)
+        + t2 * ((t2 - 1.0) * log_tau - t2 - 1.0) * fastmath.log(u)
         - t2
         * (
-            (t2 - 1.0) * log_tau * jnp.log(4.0 * tau)
-            + 2.0 * jnp.log(0.5 * tau)
-            - 2.0 * tau * (tau - jnp.pi) * jnp.log(2.0 * tau)
+            (t2 - 1.0) * log_tau * fastmath.log(4.0 * tau)
+            + 2.0 * fastmath.log(0.5 * tau)
+            - 2.0 * tau * (tau - jnp.pi) * fastmath.log(2.0 * tau)
         )
     ) / (t2 + 1.0) ** 2
 

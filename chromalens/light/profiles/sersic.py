@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import gamma as gamma_function
 
+from chromalens import fastmath
 from chromalens.ellipticity import (
     ellipticity_to_phi_q,
     major_axis_radius,
@@ -89,8 +90,8 @@ def _kernel_terms(r2, R_sersic, n_sersic, max_R_frac, smoothing):
     # log(max(R, s) / max(R_s, s)) with log(max(R, s)) = log(max(R^2, s^2)) / 2: one log per
     # point instead of a square root, a division and a log; frac^(1/n) as exp(log(frac) / n)
     # (XLA vectorises exp and log but calls a scalar pow: 0.22 against 0.46 ms on 40 000
-    # points)
-    log_frac = (0.5 * jnp.log(jnp.maximum(r2, smoothing * smoothing))
+    # points), the log vectorised by ``fastmath.log``
+    log_frac = (0.5 * fastmath.log(jnp.maximum(r2, smoothing * smoothing))
                 - jnp.log(jnp.maximum(R_sersic, smoothing)))
     inside = log_frac <= jnp.log(max_R_frac)
     log_frac = jnp.where(inside, log_frac, 0.0)
