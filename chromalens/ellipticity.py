@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
+
 #: the reference's cap on ``|e|`` when converting to ``(phi, q)``
 MAX_ELLIPTICITY_MODULUS = 0.9999
 #: floor of ``|1 - e1^2 - e2^2|`` in the product-average normalisation
@@ -48,7 +50,8 @@ def safe_atan2(y, x):
     the derivative ``(x, -y) / (x^2 + y^2)`` would be 0/0.
     """
     origin = (x * x + y * y) == 0
-    return jnp.where(origin, 0.0, jnp.arctan2(jnp.where(origin, 0.0, y), jnp.where(origin, 1.0, x)))
+    safe_y, safe_x = jnp.where(origin, 0.0, y), jnp.where(origin, 1.0, x)
+    return jnp.where(origin, 0.0, fastmath.arctan2(safe_y, safe_x))
 
 
 #: ellipticities with ``|e| < ROUND_OFFSET`` are evaluated at ``e1 + ROUND_OFFSET`` (see below)

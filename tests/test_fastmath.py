@@ -46,3 +46,72 @@ def test_log_other_dtypes_use_jnp_log(value):
     got = fastmath.log(value)
     assert got.dtype == jnp.log(value).dtype
     np.testing.assert_allclose(got, np.log(float(value)), rtol=1e-6)
+
+
+def _special(values):
+    return jnp.asarray(np.array(values, dtype=float))
+
+
+_RNG = np.random.default_rng(11)
+_CASES = {
+    "log1p": (fastmath.log1p, np.log1p, jnp.log1p, [
+        _RNG.uniform(-0.999, 5.0, 100_000), np.exp(_RNG.uniform(-40, 600, 50_000)),
+        -np.exp(_RNG.uniform(-40, -1e-3, 5_000)), _RNG.uniform(-1e-12, 1e-12, 1_000)],
+        [0.0, -0.0, -1.0, -2.0, np.inf, -np.inf, np.nan, 1e-300], 2.0),
+    "arctan": (fastmath.arctan, np.arctan, jnp.arctan, [
+        _RNG.uniform(-3.0, 3.0, 100_000), np.sinh(_RNG.uniform(-700, 700, 50_000)),
+        (2.0 - np.sqrt(3.0)) * (1.0 + _RNG.uniform(-1e-9, 1e-9, 1_000)),  # reduction edges
+        [1.0, -1.0, np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0)]],
+        [0.0, -0.0, np.inf, -np.inf, np.nan], 3.0),
+    "arctanh": (fastmath.arctanh, np.arctanh, jnp.arctanh, [
+        _RNG.uniform(-1.0, 1.0, 100_000), _RNG.uniform(-1e-6, 1e-6, 1_000),
+        1.0 - np.exp(_RNG.uniform(-30, 0, 5_000)), np.exp(_RNG.uniform(-30, 0, 5_000)) - 1.0],
+        [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, np.inf, np.nan], 3.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CASES))
+def test_one_argument_functions_within_a_few_ulps_and_special_values(name):
+    function, numpy_function, jnp_function, pieces, special, max_ulps = _CASES[name]
+    x = np.concatenate(pieces)
+    got = np.asarray(jax.jit(function)(x))
+    expected = numpy_function(x)
+    nonzero = expected != 0.0
+    assert _ulps(got[nonzero], expected[nonzero]).max() <= max_ulps
+    special = _special(special)
+    got = np.asarray(jax.jit(function)(special))
+    expected = np.asarray(jax.jit(jnp_function)(special))
+    np.testing.assert_array_equal(got, expected)
+    number = ~np.isnan(expected)  # signed zeros and infinities (a nan's sign means nothing)
+    np.testing.assert_array_equal(np.signbit(got[number]), np.signbit(expected[number]))
+
+
+def test_arctan2_all_quadrants_signed_zeros_and_infinities():
+    rng = np.random.default_rng(5)
+    scale = np.exp(rng.uniform(-20, 20, (2, 200_000)))
+    y, x = rng.normal(size=(2, 200_000)) * scale
+    got = np.asarray(jax.jit(fastmath.arctan2)(y, x))
+    assert _ulps(got, np.arctan2(y, x)).max() <= 3.0
+    inf, nan = np.inf, np.nan
+    special_y = _special([0, -0.0, 0, -0.0, 1, -1, inf, -inf, inf, 1, 0, nan, 1, -inf])
+    special_x = _special([0, 0, -0.0, -0.0, inf, -inf, inf, -inf, 1, 0, -1, 1, nan, 2])
+    got = np.asarray(jax.jit(fastmath.arctan2)(special_y, special_x))
+    expected = np.asarray(jax.jit(jnp.arctan2)(special_y, special_x))
+    np.testing.assert_array_equal(got, expected)
+    number = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.signbit(got[number]), np.signbit(expected[number]))
+
+
+def test_derivatives_of_the_inverse_functions():
+    x = jnp.array([-0.6, 0.1, 0.45])
+    np.testing.assert_allclose(jax.vmap(jax.grad(fastmath.log1p))(x), 1 / (1 + x), rtol=1e-15)
+    np.testing.assert_allclose(jax.vmap(jax.grad(fastmath.arctan))(x), 1 / (1 + x * x),
+                               rtol=1e-15)
+    np.testing.assert_allclose(jax.vmap(jax.grad(fastmath.arctanh))(x), 1 / (1 - x * x),
+                               rtol=1e-15)
+    y = jnp.array([0.3, -2.0, 1.5])
+    d_y, d_x = jax.vmap(jax.grad(fastmath.arctan2, argnums=(0, 1)))(y, x)
+    np.testing.assert_allclose(d_y, x / (x * x + y * y), rtol=1e-15)
+    np.testing.assert_allclose(d_x, -y / (x * x + y * y), rtol=1e-15)
+    np.testing.assert_allclose(jax.hessian(fastmath.arctan)(0.5), -2 * 0.5 / 1.25**2,
+                               rtol=1e-14)

@@ -57,13 +57,13 @@ def _branches(X):
 def _arccosh_inverse(X_low):
     """``arccosh(1/X)`` for ``0 < X < 1``, accurate at both ends."""
     s = jnp.sqrt((1.0 - X_low) * (1.0 + X_low))
-    return jnp.log1p((1.0 - X_low + s) / X_low), s
+    return fastmath.log1p((1.0 - X_low + s) / X_low), s
 
 
 def _arccos_inverse(X_high):
     """``arccos(1/X)`` for ``X > 1``, and ``sqrt(X^2 - 1)``."""
     s = jnp.sqrt((X_high - 1.0) * (X_high + 1.0))
-    return jnp.arctan(s), s
+    return fastmath.arctan(s), s
 
 
 def arc_function(X):
@@ -93,7 +93,7 @@ def nfw_mass_function(X):
     X2 = X_low * X_low
     # s ln(X/2) + arccosh(1/X) = (1 - s) ln(2/X) + ln(1 - X^2 / (2 (1 + s)))
     value_low = (X2 / (1.0 + s_low) * fastmath.log(2.0 / X_low)
-                 + jnp.log1p(-X2 / (2.0 * (1.0 + s_low))))
+                 + fastmath.log1p(-X2 / (2.0 * (1.0 + s_low))))
     value_low = value_low / s_low
     a_high, s_high = _arccos_inverse(X_high)
     value_high = fastmath.log(X_high / 2.0) + a_high / s_high
@@ -107,7 +107,7 @@ def nfw_potential_function(X):
     near, low, high, X_low, X_high, y_near = _branches(X)
     a_low, s_low = _arccosh_inverse(X_low)
     # ln^2(2/X) - arccosh^2(1/X) = d (ln(2/X) + arccosh(1/X)), d = ln(2/X) - arccosh(1/X)
-    d_low = -jnp.log1p(-X_low * X_low / (2.0 * (1.0 + s_low)))
+    d_low = -fastmath.log1p(-X_low * X_low / (2.0 * (1.0 + s_low)))
     value_low = d_low * (fastmath.log(2.0 / X_low) + a_low)
     a_high, _ = _arccos_inverse(X_high)
     value_high = fastmath.log(X_high / 2.0) ** 2 + a_high**2

@@ -62,8 +62,8 @@ def _deflection_major_axis(x, y, b, s, q):
     q = jnp.where(q >= 1.0, Q_MAX, q)  # as the reference: only q >= 1 is replaced
     psi_kk = safe_sqrt(q * q * (s * s + x * x) + y * y)
     root = jnp.sqrt(1.0 - q * q)
-    alpha_x = b / root * jnp.arctan(_safe_divide(root * x, psi_kk + s))
-    alpha_y = b / root * jnp.arctanh(_safe_divide(root * y, psi_kk + q * q * s))
+    alpha_x = b / root * fastmath.arctan(_safe_divide(root * x, psi_kk + s))
+    alpha_y = b / root * fastmath.arctanh(_safe_divide(root * y, psi_kk + q * q * s))
     return alpha_x, alpha_y
 
 

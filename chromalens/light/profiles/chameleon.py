@@ -38,6 +38,7 @@ import math
 
 import jax.numpy as jnp
 
+from chromalens import fastmath
 from chromalens.ellipticity import MAX_ELLIPTICITY_MODULUS, safe_hypot
 from chromalens.light.profiles.nie import unit_nie
 
@@ -57,7 +58,7 @@ def round_nie_deflection_at_one(core):
     Uses the reference's nudged axis ratio ``q0`` (see the module docstring).
     """
     psi = jnp.sqrt(ROUND_AXIS_RATIO**2 * (core**2 + 1.0))
-    return jnp.arctan(_K / (psi + core)) / _K
+    return fastmath.arctan(_K / (psi + core)) / _K
 
 
 def amplitude_and_cores(amp, w_c, w_t, e1, e2):

@@ -42,6 +42,7 @@ from types import SimpleNamespace
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens import fastmath
 from chromalens.ellipticity import product_average_coordinates
 
 #: the reference's floor of X = R / Rs inside F(X)
@@ -81,7 +82,7 @@ def projected_shape(x2):
     x2_floored = jnp.maximum(x2, X_FLOOR**2)
     s_in = jnp.sqrt(jnp.where(inside & ~near_one, 1.0 - x2_floored, 0.5))
     s_out = jnp.sqrt(jnp.where(~inside & ~near_one, x2 - 1.0, 0.5))
-    f_of_x = jnp.where(inside, jnp.arctanh(s_in) / s_in, jnp.arctan(s_out) / s_out)
+    f_of_x = jnp.where(inside, fastmath.arctanh(s_in) / s_in, fastmath.arctan(s_out) / s_out)
     t_closed = jnp.where(near_one, 1.0, t)
     closed = (-3.0 + (2.0 + x2) * f_of_x) / (t_closed * t_closed)
     return jnp.where(near_one, series, closed)
