@@ -119,7 +119,8 @@ def test_angular_series_custom_jvp_equals_autodiff(f):
     np.testing.assert_allclose(np.array(tangent), np.array(tangent_auto), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("q_min, num_terms", [(0.6, 104), (0.15, 104), (0.3, 24)])
+@pytest.mark.parametrize("q_min, num_terms", [
+    (0.6, 104), pytest.param(0.15, 104, marks=pytest.mark.slow), (0.3, 24)])
 def test_deflection_custom_jvp_equals_autodiff(q_min, num_terms):
     """The deflection's closed-form tangent (Hessian, rotation and b, t, q derivatives) equals
     autodiff through the profile (its undecorated body), in every argument: positions,
