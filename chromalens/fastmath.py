@@ -45,19 +45,37 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-__all__ = ["arctan", "arctan2", "arctanh", "log", "log1p"]
+__all__ = ["arctan", "arctan2", "arctanh", "log", "log1p", "polynomial"]
 
 #: ln 2 split as head + tail: the head is ln 2 rounded to float32 (24 significant bits, so
 #: ``e * head`` is exact for any exponent), the tail ln 2 - head to double precision
 _LN2_HEAD = 0.693145751953125
 _LN2_TAIL = 1.4286068203094172321e-06
-#: coefficients 2/(2k+1), k = 1..10, of the series R(z = s^2) (Horner order: highest first)
-_SERIES = tuple(2.0 / (2 * k + 1) for k in range(10, 0, -1))
+#: coefficients 2/(2k+1), k = 1..10, of R(z = s^2) / z as a polynomial in z (lowest first)
+_SERIES = tuple(2.0 / (2 * k + 1) for k in range(1, 11))
 #: smallest positive normal double: XLA's CPU backend treats subnormal input as zero, so
 #: does this function (``log`` of a subnormal is ``-inf``, as ``jnp.log`` there)
 _TINY = float(np.finfo(np.float64).tiny)
 _MANTISSA_MASK = (1 << 52) - 1
 _EXPONENT_ONE = 1023 << 52
+
+
+def polynomial(z, coefficients):
+    """``sum_k coefficients[k] z^k`` by Horner's rule (coefficients lowest order first).
+
+    Parameters
+    ----------
+    z : array
+    coefficients : sequence of floats (static)
+
+    Returns
+    -------
+    array like ``z``
+    """
+    result = jnp.zeros_like(z) + coefficients[-1]
+    for coefficient in coefficients[-2::-1]:
+        result = result * z + coefficient
+    return result
 
 
 def _exponent_and_fraction(x):
@@ -75,10 +93,7 @@ def _log_of_parts(exponent, f):
     """``e ln 2 + log(1 + f)`` for ``|f| <= sqrt(2) - 1`` (the atanh series)."""
     s = f / (2.0 + f)
     z = s * s
-    series = _SERIES[0]
-    for coefficient in _SERIES[1:]:
-        series = series * z + coefficient
-    series = series * z
+    series = z * polynomial(z, _SERIES)
     half_f2 = 0.5 * f * f
     return exponent * _LN2_HEAD + ((f - (half_f2 - s * (half_f2 + series)))
                                    + exponent * _LN2_TAIL)
@@ -107,57 +122,25 @@ def _log1p_by_bits(u):
     return jnp.where(u == 0.0, u, _special_log(w, value))  # keeps the sign of a zero
 
 
-def _on_cpu(fast, default):
-    """``fast`` when lowering for the CPU, ``default`` (a ``jnp`` function) elsewhere; float64
-    only (other dtypes always use ``default``)."""
+def _cpu_fast(fast, default, derivative, doc: str):
+    """An elementwise function: ``fast`` when lowered for the CPU (float64 only), the ``jnp``
+    function ``default`` on other backends and dtypes; tangent ``sum_i derivative(*x)[i] dx_i``
+    (``derivative`` returns one partial derivative per argument); docstring ``doc``."""
 
+    @jax.custom_jvp
     def function(*args):
         args = [jnp.asarray(arg) for arg in args]
         if any(arg.dtype != jnp.float64 for arg in args):
             return default(*args)
-        args = jnp.broadcast_arrays(*args)
-        return lax.platform_dependent(*args, cpu=fast, default=default)
+        return lax.platform_dependent(*jnp.broadcast_arrays(*args), cpu=fast, default=default)
 
+    @function.defjvp
+    def _jvp(primals, tangents):
+        partials = derivative(*primals)
+        return function(*primals), sum(p * t for p, t in zip(partials, tangents, strict=True))
+
+    function.__doc__ = doc
     return function
-
-
-@jax.custom_jvp
-def log(x):
-    """Natural logarithm, elementwise; equal to ``jnp.log`` within one ulp.
-
-    On the CPU it is evaluated from the float's exponent and mantissa with vectorisable
-    arithmetic (2-3x faster than XLA's scalar ``log`` there; see the module docstring); on
-    other backends it is ``jnp.log``. Derivative ``1/x``.
-
-    Parameters
-    ----------
-    x : array_like
-        Any shape; float64 (other float types use ``jnp.log``).
-
-    Returns
-    -------
-    array like ``x``
-    """
-    return _on_cpu(_log_by_bits, jnp.log)(x)
-
-
-@log.defjvp
-def _log_jvp(primals, tangents):
-    (x,), (dx,) = primals, tangents
-    return log(x), dx / x
-
-
-@jax.custom_jvp
-def log1p(u):
-    """``log(1 + u)``, accurate for small ``u``; ``jnp.log1p`` within a few ulp (CPU: see the
-    module docstring; other backends: ``jnp.log1p``). Derivative ``1/(1 + u)``."""
-    return _on_cpu(_log1p_by_bits, jnp.log1p)(u)
-
-
-@log1p.defjvp
-def _log1p_jvp(primals, tangents):
-    (u,), (du,) = primals, tangents
-    return log1p(u), du / (1.0 + u)
 
 
 def _arctanh_by_log1p(z):
@@ -168,21 +151,8 @@ def _arctanh_by_log1p(z):
     return jnp.where(jnp.signbit(z), -value, value)
 
 
-@jax.custom_jvp
-def arctanh(z):
-    """Inverse hyperbolic tangent ``log1p(2z/(1 - z))/2``; ``jnp.arctanh`` within a few ulp
-    (CPU; other backends: ``jnp.arctanh``). Derivative ``1/(1 - z^2)``."""
-    return _on_cpu(_arctanh_by_log1p, jnp.arctanh)(z)
-
-
-@arctanh.defjvp
-def _arctanh_jvp(primals, tangents):
-    (z,), (dz,) = primals, tangents
-    return arctanh(z), dz / (1.0 - z * z)
-
-
-#: coefficients (-1)^k / (2k + 1), k = 14..1, of atan(u)/u - 1 as a polynomial in u^2
-_ATAN_SERIES = tuple((-1.0) ** k / (2 * k + 1) for k in range(14, 0, -1))
+#: coefficients (-1)^k / (2k + 1), k = 1..14, of (atan(u)/u - 1) / u^2 as a polynomial in u^2
+_ATAN_SERIES = tuple((-1.0) ** k / (2 * k + 1) for k in range(1, 15))
 _SQRT3 = float(np.sqrt(3.0))
 _TAN_PI_12 = float(2.0 - np.sqrt(3.0))
 
@@ -192,10 +162,7 @@ def _arctan_unit(t):
     reduced = t > _TAN_PI_12
     u = jnp.where(reduced, (_SQRT3 * t - 1.0) / (t + _SQRT3), t)
     z = u * u
-    series = _ATAN_SERIES[0]
-    for coefficient in _ATAN_SERIES[1:]:
-        series = series * z + coefficient
-    return jnp.where(reduced, np.pi / 6.0, 0.0) + (u + u * (z * series))
+    return jnp.where(reduced, np.pi / 6.0, 0.0) + (u + u * (z * polynomial(z, _ATAN_SERIES)))
 
 
 def _arctan_by_series(x):
@@ -204,20 +171,6 @@ def _arctan_by_series(x):
     value = _arctan_unit(jnp.where(large, 1.0 / a, a))
     value = jnp.where(large, np.pi / 2.0 - value, value)
     return jnp.where(jnp.signbit(x), -value, value)
-
-
-@jax.custom_jvp
-def arctan(x):
-    """Inverse tangent, elementwise; ``jnp.arctan`` within a few ulp (CPU: range reduction and
-    series, see the module docstring; other backends: ``jnp.arctan``). Derivative
-    ``1/(1 + x^2)``."""
-    return _on_cpu(_arctan_by_series, jnp.arctan)(x)
-
-
-@arctan.defjvp
-def _arctan_jvp(primals, tangents):
-    (x,), (dx,) = primals, tangents
-    return arctan(x), dx / (1.0 + x * x)
 
 
 def _arctan2_by_series(y, x):
@@ -233,15 +186,31 @@ def _arctan2_by_series(y, x):
     return jnp.where(jnp.signbit(y), -value, value)
 
 
-@jax.custom_jvp
-def arctan2(y, x):
-    """``atan2(y, x)`` in ``[-pi, pi]``, elementwise; ``jnp.arctan2`` within a few ulp,
-    signed zeros and infinities included (CPU; other backends: ``jnp.arctan2``). Derivative
-    ``(x dy - y dx) / (x^2 + y^2)``."""
-    return _on_cpu(_arctan2_by_series, jnp.arctan2)(y, x)
+log = _cpu_fast(
+    _log_by_bits, jnp.log, lambda x: (1.0 / x,),
+    """Natural logarithm, elementwise; ``jnp.log`` within one ulp (CPU: from the float's exponent
+    and mantissa, 2-3x faster than XLA's scalar ``log``; other backends: ``jnp.log``).
+    Derivative ``1/x``. Any shape; float64 (other dtypes use ``jnp.log``).""")
 
+log1p = _cpu_fast(
+    _log1p_by_bits, jnp.log1p, lambda u: (1.0 / (1.0 + u),),
+    """``log(1 + u)``, accurate for small ``u``; ``jnp.log1p`` within a few ulp (CPU: see the
+    module docstring; other backends: ``jnp.log1p``). Derivative ``1/(1 + u)``.""")
 
-@arctan2.defjvp
-def _arctan2_jvp(primals, tangents):
-    (y, x), (dy, dx) = primals, tangents
-    return arctan2(y, x), (x * dy - y * dx) / (x * x + y * y)
+arctanh = _cpu_fast(
+    _arctanh_by_log1p, jnp.arctanh, lambda z: (1.0 / (1.0 - z * z),),
+    """Inverse hyperbolic tangent ``log1p(2z/(1 - z))/2``; ``jnp.arctanh`` within a few ulp
+    (CPU; other backends: ``jnp.arctanh``). Derivative ``1/(1 - z^2)``.""")
+
+arctan = _cpu_fast(
+    _arctan_by_series, jnp.arctan, lambda x: (1.0 / (1.0 + x * x),),
+    """Inverse tangent, elementwise; ``jnp.arctan`` within a few ulp (CPU: range reduction and
+    series, see the module docstring; other backends: ``jnp.arctan``). Derivative
+    ``1/(1 + x^2)``.""")
+
+arctan2 = _cpu_fast(
+    _arctan2_by_series, jnp.arctan2,
+    lambda y, x: (x / (x * x + y * y), -y / (x * x + y * y)),
+    """``atan2(y, x)`` in ``[-pi, pi]``, elementwise; ``jnp.arctan2`` within a few ulp, signed
+    zeros and infinities included (CPU; other backends: ``jnp.arctan2``). Derivative
+    ``(x dy - y dx) / (x^2 + y^2)``.""")

@@ -31,13 +31,6 @@ SERIES_WINDOW = 1e-2
 N_SERIES = 10
 
 
-def _horner(y, coefficients):
-    result = jnp.zeros_like(y)
-    for c in reversed(coefficients):
-        result = result * y + c
-    return result
-
-
 _F0_SERIES = tuple(1.0 / (2 * k + 1) for k in range(N_SERIES))
 _KAPPA_SERIES = tuple(1.0 / (2 * k + 3) for k in range(N_SERIES))
 
@@ -71,9 +64,8 @@ def arc_function(X):
     near, low, high, X_low, X_high, y_near = _branches(X)
     a_low, s_low = _arccosh_inverse(X_low)
     a_high, s_high = _arccos_inverse(X_high)
-    return jnp.where(
-        near, _horner(y_near, _F0_SERIES), jnp.where(low, a_low / s_low, a_high / s_high)
-    )
+    return jnp.where(near, fastmath.polynomial(y_near, _F0_SERIES),
+                     jnp.where(low, a_low / s_low, a_high / s_high))
 
 
 def nfw_kappa_function(X):
@@ -83,7 +75,8 @@ def nfw_kappa_function(X):
     a_high, s_high = _arccos_inverse(X_high)
     value_low = (a_low / s_low - 1.0) / (s_low * s_low)
     value_high = (1.0 - a_high / s_high) / (s_high * s_high)
-    return jnp.where(near, _horner(y_near, _KAPPA_SERIES), jnp.where(low, value_low, value_high))
+    return jnp.where(near, fastmath.polynomial(y_near, _KAPPA_SERIES),
+                     jnp.where(low, value_low, value_high))
 
 
 def nfw_mass_function(X):
@@ -98,7 +91,7 @@ def nfw_mass_function(X):
     a_high, s_high = _arccos_inverse(X_high)
     value_high = fastmath.log(X_high / 2.0) + a_high / s_high
     X_near = jnp.where(near, X, 1.0)
-    value_near = fastmath.log(X_near / 2.0) + _horner(y_near, _F0_SERIES)
+    value_near = fastmath.log(X_near / 2.0) + fastmath.polynomial(y_near, _F0_SERIES)
     return jnp.where(near, value_near, jnp.where(low, value_low, value_high))
 
 
@@ -112,6 +105,6 @@ def nfw_potential_function(X):
     a_high, _ = _arccos_inverse(X_high)
     value_high = fastmath.log(X_high / 2.0) ** 2 + a_high**2
     X_near = jnp.where(near, X, 1.0)
-    f0_near = _horner(y_near, _F0_SERIES)
+    f0_near = fastmath.polynomial(y_near, _F0_SERIES)
     value_near = fastmath.log(X_near / 2.0) ** 2 - y_near * f0_near**2
     return jnp.where(near, value_near, jnp.where(low, value_low, value_high))

@@ -50,10 +50,10 @@ X_FLOOR = 1e-5
 #: |X^2 - 1| below which the Taylor series replaces the closed form
 SERIES_HALF_WIDTH = 0.2
 _SERIES_TERMS = 26
-#: Taylor coefficients of [-3 + (3 + t) F] / t^2 in t = X^2 - 1, highest order first (Horner)
+#: Taylor coefficients of [-3 + (3 + t) F] / t^2 in t = X^2 - 1, lowest order first
 _SERIES_COEFFICIENTS = tuple(
     float((-1) ** j * 4.0 * (j + 1) / (4.0 * (j + 2) ** 2 - 1.0))
-    for j in reversed(range(_SERIES_TERMS))
+    for j in range(_SERIES_TERMS)
 )
 _CENTER = {"center_x": 0.0, "center_y": 0.0}
 
@@ -74,9 +74,7 @@ def projected_shape(x2):
     near_one = jnp.abs(t) < SERIES_HALF_WIDTH
     # Taylor series around X = 1 (exact in the limit; no cancellation)
     t_series = jnp.where(near_one, t, 0.0)
-    series = jnp.zeros_like(t_series)
-    for coefficient in _SERIES_COEFFICIENTS:
-        series = series * t_series + coefficient
+    series = fastmath.polynomial(t_series, _SERIES_COEFFICIENTS)
     # closed form away from X = 1, F evaluated at the floored X like the reference
     inside = x2 < 1.0
     x2_floored = jnp.maximum(x2, X_FLOOR**2)
