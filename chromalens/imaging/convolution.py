@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens._trace_sharing import gate
 from chromalens.data.kernels import degrade_kernel
 from chromalens.imaging.grids import block_mean
 
@@ -189,7 +190,8 @@ class PixelKernelConvolution:
         # results, so a degenerate model (two equal components) stays exactly singular, as in
         # the reference
         image_ft = jnp.fft.rfft2(image, s=self._fshape)
-        full = jnp.fft.irfft2(image_ft * self._kernel_ft, s=self._fshape)
+        # gate: in a multi-band program this band's convolution waits for the previous band
+        full = jnp.fft.irfft2(image_ft * gate(self._kernel_ft), s=self._fshape)
         sy, sx = self._start
         return full[..., sy:sy + ny, sx:sx + nx]
 
@@ -225,7 +227,7 @@ class PixelKernelConvolution:
         if n % 2:
             imaginary = jnp.concatenate([imaginary, jnp.zeros_like(image[:1])])
         packed = jax.lax.complex(image[:half], imaginary)
-        full = jnp.fft.ifft2(jnp.fft.fft2(packed, s=self._fshape) * self._kernel_ft_full)
+        full = jnp.fft.ifft2(jnp.fft.fft2(packed, s=self._fshape) * gate(self._kernel_ft_full))
         sy, sx = self._start
         full = full[..., sy:sy + ny, sx:sx + nx]
         return jnp.concatenate([jnp.real(full), jnp.imag(full)[:n - half]])

@@ -71,7 +71,8 @@ def weighted_least_squares(A, weights, data, inv_bool: bool = False):
     return param, cov, models[0]
 
 
-def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bool = False):
+def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bool = False,
+                                  normal=None):
     """One solve for amplitudes shared by several blocks of pixels (bands).
 
     Equivalent to :func:`weighted_least_squares` on the blocks' responses, weights and data
@@ -88,6 +89,8 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
         Also return the covariance.
     background : bool (static)
         Add one constant per block, after the ``m`` shared amplitudes.
+    normal : sequence of (M_b, b_b), optional
+        The blocks' :func:`normal_equations` if already computed (one per block).
 
     Returns
     -------
@@ -96,7 +99,9 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
     models : list of arrays (n_b,)
         Model of each block, ``A_b^T param[:m]`` (+ its background).
     """
-    per_block = [normal_equations(A, w, d) for A, w, d in blocks]
+    per_block = normal if normal is not None else [normal_equations(*block) for block in blocks]
+    if len(per_block) != len(blocks):
+        raise ValueError(f"normal: {len(per_block)} entries for {len(blocks)} blocks")
     M = sum(M_b for M_b, _ in per_block)
     b = sum(b_b for _, b_b in per_block)
     m = blocks[0][0].shape[0]

@@ -6,9 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._trace_sharing import sharing
+from .._trace_sharing import after, sharing
 from ..imaging import functional
-from ..imaging.linear_solve import marginalization, weighted_least_squares_blocks
+from ..imaging.linear_solve import marginalization, normal_equations, weighted_least_squares_blocks
 from .multi_linear import MultiLinear
 
 __all__ = ["JointLinear"]
@@ -123,16 +123,19 @@ class JointLinear(MultiLinear):
         ``ImageLinearFit._masked_weights``).
         """
         computed = self._computed_bands()
-        blocks = []
+        blocks, normal, token = [], [], None
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            blocks.append((model._response_full(*inputs[i], static=statics[i],
-                                                plane=(planes or {}).get(band)),
-                           model._masked_weights(error),
+            with after(token):  # one band after the other (see _trace_sharing)
+                response = model._response_full(*inputs[i], static=statics[i],
+                                                plane=(planes or {}).get(band))
+            blocks.append((response, model._masked_weights(error),
                            jnp.asarray(model.Data.data_finite).ravel()))
+            normal.append(normal_equations(*blocks[-1]))
+            token = jnp.sum(normal[-1][0])
         param, cov, model_flats = weighted_least_squares_blocks(
-            blocks, inv_bool=inv_bool, background=self._solve_background)
+            blocks, inv_bool=inv_bool, background=self._solve_background, normal=normal)
         logL, images = 0.0, []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]

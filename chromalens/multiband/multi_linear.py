@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .._trace_sharing import sharing
+from .._trace_sharing import after, sharing
 from ..imaging import functional
 from ..imaging.linear_fit import POSITIVITY_PENALTY
 from .multi_data_base import MultiDataBase
@@ -52,21 +52,30 @@ class MultiLinear(MultiDataBase):
                                   static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ engine
-    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
-        """Every computed band's fused solve from one parameter pytree (pure, one compile).
+    def _bands_in_turn(self, kwargs, solve_band) -> list:
+        """``solve_band(i, band, plane)`` of every computed band, one band after the other.
 
-        All bands read the same traced pytree, so work that bands share (ray shooting of
-        identical grids, light of shared profiles) is computed once by the compiler.
+        Runs in one sharing scope over the same traced pytree, so work that bands share (ray
+        shooting of identical grids, light of shared profiles) is computed once; each band's
+        convolution waits for the previous band's log-likelihood (the first entry of
+        ``solve_band``'s result), so the bands' temporaries are not alive at once (see
+        :mod:`chromalens._trace_sharing`).
         """
-        results = []
+        results, token = [], None
         with sharing():
             planes = self._batched_planes(kwargs)
             for i, band in enumerate(self._computed_bands()):
-                spec = functional.FunctionalSpec(statics[i], solved[i], False)
-                results.append(functional.solve_band(self._image_model_list[band], kwargs,
-                                                     spec, priors[i], inv_bool, source_marg,
-                                                     plane=planes.get(band)))
+                with after(token):
+                    results.append(solve_band(i, band, planes.get(band)))
+                token = results[-1][0]
         return results
+
+    def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
+        """Every computed band's fused solve from one parameter pytree (pure, one compile)."""
+        return self._bands_in_turn(kwargs, lambda i, band, plane: functional.solve_band(
+            self._image_model_list[band], kwargs,
+            functional.FunctionalSpec(statics[i], solved[i], False), priors[i], inv_bool,
+            source_marg, plane=plane))
 
     def _solve_bands(self, kwargs, inv_bool, source_marg, priors, likelihood_only=False):
         """Run all computed bands; numpy ``(logL, param, cov, model)`` per band, error maps
@@ -183,14 +192,10 @@ class MultiLinear(MultiDataBase):
                  for band in computed}
 
         def log_likelihood(kwargs):
-            total = 0.0
-            with sharing():
-                planes = self._batched_planes(kwargs)
-                for band in computed:
-                    total = total + self._image_model_list[band]._pure_band(
-                        kwargs, specs[band], source_marg, priors[band], check_positive_flux,
-                        plane=planes.get(band))[0]
-            return total
+            results = self._bands_in_turn(kwargs, lambda i, band, plane: self._image_model_list[
+                band]._pure_band(kwargs, specs[band], source_marg, priors[band],
+                                 check_positive_flux, plane=plane))
+            return sum((result[0] for result in results), 0.0)
 
         return log_likelihood
 
