@@ -2,15 +2,15 @@
 
 Sections: machine and versions; the multi-band configurations (class methods and the
 functional face next to lenstronomy, same run); batched evaluation and gradient costs of the
-functional face; compile times; peak memory of chromalens and lenstronomy on the typical
-configuration (separate processes); then the outputs of the single-band, light and lens
-benchmark scripts.
+functional face (typical and shapelets configurations); compile times; peak memory of
+chromalens and lenstronomy on the typical configuration (separate processes); then the outputs
+of the single-band, light and lens benchmark scripts.
 
 Usage: ``python benchmarks/run_all.py [--repeats 11] [--output benchmarks/RESULTS.md]
 [--quick] [--configs typical,large] [--throughput 64,1024] [--throughput-configs typical]
 [--no-functional] [--no-memory] [--no-scripts]``
 (``--quick``: typical configuration only; ``--no-functional``: skip the gradient and
-batch table; ``--throughput``: batch sizes of the batched
+batch tables; ``--throughput``: batch sizes of the batched
 throughput section, on by default on a GPU; ``--no-memory`` / ``--no-scripts``: skip the
 peak-memory processes and the single-band, light and lens scripts). The file is rewritten
 after every section, so a run cut short keeps what it measured.
@@ -96,7 +96,8 @@ def functional_costs(config: str, repeats: int) -> str:
         template = _pytree(kwargs_sets[0])
         function = model.log_likelihood_function(template)
         value = jax.jit(function)
-        grad = jax.jit(jax.value_and_grad(function))
+        # (allow_int: a shapelet template holds the integer n_max, which gets no gradient)
+        grad = jax.jit(jax.value_and_grad(function, allow_int=True))
         trees = [_pytree(kw) for kw in kwargs_sets]
         batch = [trees[i % len(trees)] for i in range(64)]
         compile_times = {}
@@ -105,7 +106,7 @@ def functional_costs(config: str, repeats: int) -> str:
             jax.block_until_ready(call(argument))
             compile_times[label] = time.perf_counter() - start
         start = time.perf_counter()
-        model.log_likelihood_batch(batch)  # typical: no shape-fixing keys, no template
+        model.log_likelihood_batch(batch)  # shapelets: the first set is the template
         compile_times["batch"] = time.perf_counter() - start
         # steady state of each (the sampler pattern of bench_multiband: blocks of calls
         # after a warm-up), so the batch is compared with single calls measured alike
@@ -253,8 +254,10 @@ def main() -> None:
     write()
     if not args.no_functional:
         print("functional face", flush=True)
-        sections += ["## Functional face: gradients and batches (typical configuration)", "",
-                     functional_costs("typical", args.repeats), ""]
+        for config in ("typical", "shapelets"):
+            if config in configs:
+                sections += [f"## Functional face: gradients and batches ({config} "
+                             "configuration)", "", functional_costs(config, args.repeats), ""]
         write()
     if sizes:
         print("throughput", flush=True)

@@ -20,6 +20,8 @@ The layouts are static (numpy index arrays, built once); the flux-to-image maps 
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -54,14 +56,32 @@ def block_mean(image, factor: int, strided: bool = False):
     if factor == 1:
         return image
     if strided:
-        total = 0.0
-        for row in range(factor):
-            for col in range(factor):
-                total = total + image[..., row::factor, col::factor]
-        return total / (factor * factor)
+        return _strided_block_mean(image, factor)
+    return _reduced_block_mean(image, factor)
+
+
+def _reduced_block_mean(image, factor: int):
     *batch, n_rows, n_cols = image.shape
     blocks = image.reshape(*batch, n_rows // factor, factor, n_cols // factor, factor)
     return blocks.mean(axis=(-3, -1))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _strided_block_mean(image, factor: int):
+    total = 0.0
+    for row in range(factor):
+        for col in range(factor):
+            total = total + image[..., row::factor, col::factor]
+    return total / (factor * factor)
+
+
+@_strided_block_mean.defjvp
+def _strided_block_mean_jvp(factor, primals, tangents):
+    # the tangent by the reduction: reverse mode transposes it into a broadcast that fuses
+    # into its consumer, where the strided slices transpose into one padded full-size array
+    # per sub-pixel (the gradient of a shapelet likelihood spent most of its time there)
+    (image,), (tangent,) = primals, tangents
+    return _strided_block_mean(image, factor), _reduced_block_mean(tangent, factor)
 
 
 def _check_mask(mask, shape: tuple[int, int], name: str) -> np.ndarray:

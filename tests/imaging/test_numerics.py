@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from lenstronomy.Data.imaging_data import ImageData as RefImageData
@@ -337,6 +338,39 @@ def test_block_mean_strided_equals_reshape(factor):
     for strided in (False, True):
         np.testing.assert_allclose(np.asarray(block_mean(image, factor, strided)), expected,
                                    rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("factor", [2, 3])
+def test_block_mean_derivatives(factor):
+    """Both binnings have the same derivatives in both modes: forward mode gives the binned
+    tangent, reverse mode spreads each pixel's cotangent evenly over its sub-pixels (the
+    strided binning's tangent is computed by the reduction, whose transpose is a broadcast)."""
+    from chromalens.imaging.grids import block_mean
+
+    rng = np.random.default_rng(10 + factor)
+    image = jnp.asarray(rng.normal(size=(2, 3 * factor, 5 * factor)))
+    tangent = jnp.asarray(rng.normal(size=image.shape))
+    weights = jnp.asarray(rng.normal(size=(2, 3, 5)))
+    expected_tangent = np.asarray(tangent).reshape(2, 3, factor, 5, factor).mean(axis=(2, 4))
+    expected_gradient = np.repeat(np.repeat(np.asarray(weights), factor, axis=1), factor,
+                                  axis=2) / factor**2
+    for strided in (False, True):
+        value, jvp = jax.jvp(lambda x, s=strided: block_mean(x, factor, s), (image,), (tangent,))
+        np.testing.assert_array_equal(np.asarray(value),
+                                      np.asarray(block_mean(image, factor, strided)))
+        np.testing.assert_allclose(np.asarray(jvp), expected_tangent, rtol=1e-14, atol=1e-15)
+        gradient = jax.grad(lambda x, s=strided: jnp.sum(weights * block_mean(x, factor, s)))(
+            image)
+        np.testing.assert_allclose(np.asarray(gradient), expected_gradient, rtol=1e-14,
+                                   atol=1e-16)
+        if strided:  # no sub-pixel-sized padding in the reverse pass
+            assert " pad[" not in str(jax.make_jaxpr(jax.grad(
+                lambda x: jnp.sum(weights * block_mean(x, factor, True))))(image))
+        hessian_vector = jax.jvp(jax.grad(lambda x, s=strided: jnp.sum(
+            block_mean(x, factor, s) ** 2)), (image,), (tangent,))[1]
+        np.testing.assert_allclose(np.asarray(hessian_vector), np.repeat(np.repeat(
+            2 * expected_tangent, factor, axis=1), factor, axis=2) / factor**2, rtol=1e-13,
+            atol=1e-15)
 
 
 def test_stack_jit_and_grad():
