@@ -449,8 +449,9 @@ class ImageLinearFit(ImageModel):
             As :meth:`log_likelihood_function`.
         chunk_size : int, optional
             Sets evaluated together in one compiled, vectorised call (bounds memory); chunks
-            run one after the other. Default: 8 on a CPU (a chunk's arrays stay in cache),
-            256 on a GPU (``functional.default_chunk_size``).
+            run one after the other. Default: on a CPU the largest chunk up to 8 whose
+            scratch memory fits in the last-level cache (chosen at the first call, see
+            ``functional.BatchFunction``), 256 on a GPU.
 
         Returns
         -------

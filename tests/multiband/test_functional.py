@@ -95,6 +95,35 @@ def test_vmap_and_batch_equal_a_loop_without_recompiling(setup):
                                rtol=1e-11)
 
 
+@pytest.mark.parametrize("cache_bytes, expected_chunk", [(1, 1), (2**40, 8)])
+def test_automatic_chunks_fit_the_cache(setup, monkeypatch, cache_bytes, expected_chunk):
+    """Without chunk_size, the CPU chunk is the largest (up to 8) whose compiled scratch
+    memory fits in the last-level cache: none fits a 1-byte cache (one set per call, without
+    vmap), a huge one keeps the largest chunk (the five sets in one compilation, reused);
+    same values either way."""
+    from chromalens.imaging import functional
+
+    assert functional.last_level_cache_bytes() > 0
+    monkeypatch.setattr(functional, "last_level_cache_bytes", lambda: cache_bytes)
+    multi_band_list, kwargs_model, kwargs, masks = setup
+    model = JointLinear(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
+    sets = []
+    for i in range(5):
+        k = pytree(kwargs)
+        k["kwargs_lens"][0]["theta_E"] += 0.01 * i
+        sets.append(k)
+    loop = np.array([float(jax.jit(model.log_likelihood_function())(s)) for s in sets])
+    np.testing.assert_allclose(model.log_likelihood_batch(sets), loop, rtol=1e-12)
+    batch_function = next(iter(model._batch_cache.values()))
+    assert batch_function.chunk_size == expected_chunk
+    np.testing.assert_allclose(model.log_likelihood_batch(sets[::-1]), loop[::-1], rtol=1e-12)
+    if expected_chunk > 1:  # the trial compilation serves every call
+        assert batch_function.jitted._cache_size() == 0
+        assert list(batch_function._executables) == [5]
+    else:
+        assert batch_function._single._cache_size() == 1
+
+
 def test_class_methods_never_recompile_for_new_values(setup):
     multi_band_list, kwargs_model, kwargs, masks = setup
     model = MultiLinear(copy.deepcopy(multi_band_list), kwargs_model, likelihood_mask_list=masks)
