@@ -84,6 +84,17 @@ def after(token: Any) -> Iterator[None]:
         _state.token = outer
 
 
+def in_turn(items, compute: Callable[[Any], Any], token_of: Callable[[Any], Any]) -> list:
+    """``[compute(item) for item in items]``, each computed after ``token_of`` of the previous
+    result (see :func:`after`): the per-band loop of a multi-band program."""
+    results, token = [], None
+    for item in items:
+        with after(token):
+            results.append(compute(item))
+        token = token_of(results[-1])
+    return results
+
+
 def gate(value):
     """``value`` unchanged, but computed after the current :func:`after` token (if any).
 

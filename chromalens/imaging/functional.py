@@ -294,9 +294,8 @@ class BatchFunction:
             self._executables[size] = compiled
 
     def _call_chunk(self, chunk, length: int):
-        if self._single is not None:
-            return jnp.stack([self._single(jax.tree.map(lambda leaf, i=i: leaf[i], chunk))
-                              for i in range(length)])
+        if self._single is not None:  # chunks of one set
+            return self._single(jax.tree.map(lambda leaf: leaf[0], chunk))[None]
         executable = self._executables.get(length)
         return executable(chunk) if executable is not None else self.jitted(chunk)
 

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._trace_sharing import after, sharing
+from .._trace_sharing import in_turn, sharing
 from ..imaging import functional
 from ..imaging.linear_solve import marginalization, normal_equations, weighted_least_squares_blocks
 from .multi_linear import MultiLinear
@@ -48,6 +48,7 @@ class JointLinear(MultiLinear):
     multi_band_list : list of [kwargs_data, kwargs_psf, kwargs_numerics]
     kwargs_model : dict
     compute_bool : list of bool, optional
+        Bands to compute; at least one (ValueError otherwise).
     likelihood_mask_list : list of arrays, optional
     """
 
@@ -58,6 +59,9 @@ class JointLinear(MultiLinear):
         super().__init__(multi_band_list, kwargs_model,
                          likelihood_mask_list=likelihood_mask_list, compute_bool=compute_bool)
         self.type = "joint-linear"
+        if not self._computed_bands():
+            raise ValueError(f"{type(self).__name__}: compute_bool {self.compute_bool} leaves "
+                             "no band for the joint solve")
         self._joint_jit = jax.jit(self._joint_call,
                                   static_argnames=("statics", "inv_bool", "source_marg"))
 
@@ -123,19 +127,22 @@ class JointLinear(MultiLinear):
         ``ImageLinearFit._masked_weights``).
         """
         computed = self._computed_bands()
-        blocks, normal, token = [], [], None
-        for i, band in enumerate(computed):
+
+        def block(item):
+            i, band = item
             model = self._image_model_list[band]
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            with after(token):  # one band after the other (see _trace_sharing)
-                response = model._response_full(*inputs[i], static=statics[i],
-                                                plane=(planes or {}).get(band))
-            blocks.append((response, model._masked_weights(error),
-                           jnp.asarray(model.Data.data_finite).ravel()))
-            normal.append(normal_equations(*blocks[-1]))
-            token = jnp.sum(normal[-1][0])
+            pixels = (model._response_full(*inputs[i], static=statics[i],
+                                           plane=(planes or {}).get(band)),
+                      model._masked_weights(error), jnp.asarray(model.Data.data_finite).ravel())
+            return pixels, normal_equations(*pixels)
+
+        # one band after the other (see _trace_sharing), each after the previous normal matrix
+        blocks, normal = zip(*in_turn(enumerate(computed), block,
+                                      lambda result: jnp.sum(result[1][0])), strict=True)
         param, cov, model_flats = weighted_least_squares_blocks(
-            blocks, inv_bool=inv_bool, background=self._solve_background, normal=normal)
+            list(blocks), inv_bool=inv_bool, background=self._solve_background,
+            normal=list(normal))
         logL, images = 0.0, []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]

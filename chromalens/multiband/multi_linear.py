@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .._trace_sharing import after, sharing
+from .._trace_sharing import in_turn, sharing
 from ..imaging import functional
 from ..imaging.linear_fit import POSITIVITY_PENALTY
 from .multi_data_base import MultiDataBase
@@ -61,14 +61,11 @@ class MultiLinear(MultiDataBase):
         ``solve_band``'s result), so the bands' temporaries are not alive at once (see
         :mod:`chromalens._trace_sharing`).
         """
-        results, token = [], None
         with sharing():
             planes = self._batched_planes(kwargs)
-            for i, band in enumerate(self._computed_bands()):
-                with after(token):
-                    results.append(solve_band(i, band, planes.get(band)))
-                token = results[-1][0]
-        return results
+            return in_turn(enumerate(self._computed_bands()),
+                           lambda item: solve_band(*item, planes.get(item[1])),
+                           lambda result: result[0])
 
     def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
         """Every computed band's fused solve from one parameter pytree (pure, one compile)."""

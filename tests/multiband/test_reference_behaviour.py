@@ -87,6 +87,14 @@ def test_reference_values(bands):
                                        0.04983728127482051], rtol=1e-8, atol=1e-12)
 
 
+def test_joint_solve_needs_a_band(bands):
+    """A joint solve over no band is refused at construction (it used to fail at the first
+    call with an IndexError)."""
+    for cls in (JointLinear, JointLinear_VaryBG):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: compute_bool \[False, False\]"):
+            cls(copy.deepcopy(bands), KWARGS_MODEL, compute_bool=[False, False])
+
+
 def test_multi_linear_bookkeeping(bands):
     with pytest.raises(ValueError, match="compute_bool"):
         MultiLinear(copy.deepcopy(bands[:1]), KWARGS_MODEL, compute_bool=[True, False])
