@@ -194,10 +194,11 @@ class ImageModel:
                                            kwargs_special=special)
 
     def _extended_images(self, kwargs_lens, source, light, extinction, tau0_list, static,
-                         unconvolved):
-        """Source and lens-light images (2, ny, nx), flux per pixel, x flux_scaling."""
+                         unconvolved, plane=None):
+        """Source and lens-light images (2, ny, nx), flux per pixel, x flux_scaling
+        (``plane``: the ray-shot evaluation grid if computed already)."""
         source_static, light_static, ext_static = static
-        x, y, beta_x, beta_y = self._source_plane(kwargs_lens)
+        x, y, beta_x, beta_y = self._source_plane(kwargs_lens, plane)
         parts = []
         if self.SourceModel.profile_type_list:
             flux = self.SourceModel.surface_brightness(

@@ -20,8 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import functional
+from .adjoint import block_adjoints, with_adjoint_gradient
 from .image_model import ImageModel, _as_list
-from .linear_solve import marginalization, weighted_least_squares
+from .linear_solve import marginalization, weighted_least_squares_blocks
 
 __all__ = ["ImageLinearFit"]
 
@@ -122,19 +123,92 @@ class ImageLinearFit(ImageModel):
 
     def _fused_solve(self, kwargs_lens, source, light, extinction, tau0_list, kwargs_ps, solved,
                      special, model_error, linear_prior, static, inv_bool, source_marg,
-                     plane=None):
-        """Response, weighted solve, model image and log-likelihood in one compiled call."""
+                     plane=None, adjoint: bool = False):
+        """Response, weighted solve, model image and log-likelihood in one compiled call.
+
+        ``adjoint``: also return the solve's :class:`~chromalens.imaging.adjoint.Adjoint`
+        (the log-likelihood then comes with its derivatives by the model and error map).
+        """
         A = self._response_full(kwargs_lens, source, light, extinction, tau0_list, kwargs_ps,
                                 solved, special, static, plane)
         model_error = jnp.broadcast_to(model_error, (self.Data.ny, self.Data.nx))
         data = jnp.asarray(self.Data.data_finite).ravel()
-        param, cov, model_flat = weighted_least_squares(A, self._masked_weights(model_error),
-                                                        data, inv_bool=inv_bool)
+        block = (A, self._masked_weights(model_error), data)
+        param, cov, (model_flat,), solve = weighted_least_squares_blocks(
+            [block], inv_bool=inv_bool, with_solver=True)
         model = jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
-        logL = self.Data.log_likelihood(model, self._mask_jnp, model_error)
+        if adjoint:
+            logL, gradients = jax.value_and_grad(self._flat_log_likelihood, argnums=(0, 1))(
+                model_flat, model_error)
+            adjoints = block_adjoints([block], param, [model_flat], solve, [gradients])
+        else:
+            logL = self._flat_log_likelihood(model_flat, model_error)
         if source_marg and cov is not None:
             logL = logL + marginalization(cov, linear_prior)
+        if adjoint:
+            return logL, param, cov, model, adjoints[0]
         return logL, param, cov, model
+
+    def _flat_log_likelihood(self, model_flat, model_error):
+        """Log-likelihood of a flat model over all pixels (zero outside the mask) and the
+        PSF-variance map (ny, nx); the gradients of the adjoint are taken of this."""
+        model = jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
+        return self.Data.log_likelihood(model, self._mask_jnp, model_error)
+
+    def _model_images(self, inputs, static, amplitudes, plane=None):
+        """``amplitudes @ A``: the band's model over all pixels, flat, for each row of
+        coefficients (J, m) -> (J, ny * nx) (pure; rows of ``A`` as ``_response_full``).
+
+        The light is contracted with the coefficients before the convolution (one image per
+        row instead of one per coefficient: the same linear map, applied in the other order).
+        """
+        lens, source, light, extinction, tau0_list, kwargs_ps, solved, special = inputs
+        source_static, light_static, ext_static = static
+        x, y, beta_x, beta_y = self._source_plane(lens, plane)
+        flux, start = jnp.zeros((amplitudes.shape[0],) + jnp.shape(x)), 0
+        if self.SourceModel.profile_type_list:
+            source_flux, start = self.SourceModel.basis_contracted(
+                beta_x, beta_y, self.SourceModel.merge_static(source, source_static),
+                amplitudes, start)
+            flux = flux + source_flux * self._extinction_factor(x, y, extinction, tau0_list,
+                                                                ext_static)
+        if self.LensLightModel.profile_type_list:
+            light_flux, start = self.LensLightModel.basis_contracted(
+                x, y, self.LensLightModel.merge_static(light, light_static), amplitudes, start)
+            flux = flux + light_flux
+        images = self._re_size_convolve_stack(flux, False) * self._flux_scaling
+        images = images.reshape(amplitudes.shape[0], -1)
+        if self.PointSource.point_source_type_list:
+            point_images = self._point_source_basis(kwargs_ps, lens, solved, special)
+            images = images + amplitudes[:, start:] @ point_images.reshape(
+                point_images.shape[0], -1)
+        return jnp.nan_to_num(images)
+
+    def _num_extended_coefficients(self, kwargs, spec) -> int:
+        """Number of extended-light coefficients of the band for a parameter pytree
+        (static: from the profiles and ``n_max``)."""
+        inputs, (source_static, light_static, _) = functional.pure_inputs(
+            self, self._select_pytree(kwargs), spec)
+        count = 0
+        if self.SourceModel.profile_type_list:
+            count += self.SourceModel.num_param_linear(
+                self.SourceModel.merge_static(inputs[1], source_static))
+        if self.LensLightModel.profile_type_list:
+            count += self.LensLightModel.num_param_linear(
+                self.LensLightModel.merge_static(inputs[2], light_static))
+        return count
+
+    def _adjoint_surrogate(self, kwargs, spec, adjoint, plane=None):
+        """``a^T A s + z^T A t + <e, r>`` of the band from a full parameter pytree: its
+        derivative at fixed ``adjoint`` is the log-likelihood's (see
+        :mod:`chromalens.imaging.adjoint`)."""
+        inputs, static = functional.pure_inputs(self, self._select_pytree(kwargs), spec)
+        images = self._model_images(inputs, static, jnp.stack([adjoint.a, adjoint.z]), plane)
+        value = jnp.sum(images * jnp.stack([adjoint.s, adjoint.t]))
+        if self._psf_error_map and self.PointSource.point_source_type_list:
+            error = functional.pure_error_map(self, inputs[0], inputs[5], inputs[6], inputs[7])
+            value = value + jnp.dot(error.ravel(), adjoint.r)
+        return value
 
     def _dynamic_inputs(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,
                         kwargs_extinction, kwargs_special):
@@ -384,18 +458,19 @@ class ImageLinearFit(ImageModel):
         return ok
 
     def _pure_band(self, kwargs, spec, source_marg=False, linear_prior=None,
-                   check_positive_flux=False, plane=None):
-        """``(logL, param, model image, cov)`` of the band from a full parameter pytree."""
+                   check_positive_flux=False, plane=None, adjoint: bool = False):
+        """``(logL, param, model image, cov)`` of the band from a full parameter pytree
+        (with ``adjoint``: and the solve's :class:`~chromalens.imaging.adjoint.Adjoint`)."""
         kwargs = self._select_pytree(kwargs)
         inputs, static = functional.pure_inputs(self, kwargs, spec)
         error = functional.pure_error_map(self, inputs[0], inputs[5], inputs[6], inputs[7])
-        logL, param, cov, model = self._fused_solve(
+        logL, param, cov, model, *extra = self._fused_solve(
             *inputs, error, linear_prior, static=static, inv_bool=bool(source_marg),
-            source_marg=bool(source_marg), plane=plane)
+            source_marg=bool(source_marg), plane=plane, adjoint=adjoint)
         if check_positive_flux:
             logL = jnp.where(self._positive_pure(param, kwargs), logL,
                              logL - POSITIVITY_PENALTY)
-        return logL, param, model, cov
+        return (logL, param, model, cov, *extra)
 
     def log_likelihood_function(self, kwargs_template: dict | None = None,
                                 source_marg: bool = False, linear_prior=None,
@@ -414,15 +489,21 @@ class ImageLinearFit(ImageModel):
         -------
         callable
             ``f(kwargs: dict) -> jax scalar``; jit / vmap / grad-able, equal to
-            ``likelihood_data_given_model(**kwargs)[0]``.
+            ``likelihood_data_given_model(**kwargs)[0]``. Its derivatives go through the
+            adjoint of the linear solve (:mod:`chromalens.imaging.adjoint`), except with
+            ``source_marg``.
         """
         spec = self._prepare_function(kwargs_template)
 
-        def log_likelihood(kwargs):
-            return self._pure_band(kwargs, spec, source_marg, linear_prior,
-                                   check_positive_flux)[0]
+        def evaluate(kwargs, adjoint):
+            result = self._pure_band(kwargs, spec, source_marg, linear_prior,
+                                     check_positive_flux, adjoint=adjoint)
+            return result[0], (result[4] if adjoint else None)
 
-        return log_likelihood
+        return with_adjoint_gradient(
+            evaluate, lambda kwargs, adjoint: self._adjoint_surrogate(kwargs, spec, adjoint),
+            enabled=not source_marg,
+            num_coefficients=lambda kwargs: self._num_extended_coefficients(kwargs, spec))
 
     def image_function(self, kwargs_template: dict | None = None):
         """Pure ``g(kwargs) -> (model image (ny, nx), amplitudes (m,))`` of the best fit.

@@ -72,7 +72,7 @@ def weighted_least_squares(A, weights, data, inv_bool: bool = False):
 
 
 def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bool = False,
-                                  normal=None):
+                                  normal=None, with_solver: bool = False):
     """One solve for amplitudes shared by several blocks of pixels (bands).
 
     Equivalent to :func:`weighted_least_squares` on the blocks' responses, weights and data
@@ -91,6 +91,10 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
         Add one constant per block, after the ``m`` shared amplitudes.
     normal : sequence of (M_b, b_b), optional
         The blocks' :func:`normal_equations` if already computed (one per block).
+    with_solver : bool (static)
+        Also return ``solve(g)``: ``M^-1 g`` with the same factorisation and conditioning
+        decision as the amplitudes (0 where the solve was refused); used by the adjoint
+        gradient (:mod:`chromalens.imaging.adjoint`).
 
     Returns
     -------
@@ -98,6 +102,7 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
     cov_param : array, square, or None
     models : list of arrays (n_b,)
         Model of each block, ``A_b^T param[:m]`` (+ its background).
+    solve : callable, only with ``with_solver``
     """
     per_block = normal if normal is not None else [normal_equations(*block) for block in blocks]
     if len(per_block) != len(blocks):
@@ -110,16 +115,19 @@ def weighted_least_squares_blocks(blocks, inv_bool: bool = False, background: bo
         totals = jnp.stack([jnp.sum(w) for _, w, _ in blocks])
         M = jnp.block([[M, cross], [cross.T, jnp.diag(totals)]])
         b = jnp.concatenate([b, jnp.stack([jnp.dot(w, d) for _, w, d in blocks])])
-    param, cov = _solve_normal_equations(M, b, inv_bool)
+    param, cov, solve = _solve_normal_equations(M, b, inv_bool)
     models = []
     for i, (A, _, _) in enumerate(blocks):
         model = param[:m] @ A
         models.append(model + param[m + i] if background else model)
+    if with_solver:
+        return param, cov, models, solve
     return param, cov, models
 
 
 def _solve_normal_equations(M, b, inv_bool: bool):
-    """``(param, cov or None)`` of ``M p = b`` with the reference's conditioning rule.
+    """``(param, cov or None, solve)`` of ``M p = b`` with the reference's conditioning rule
+    (``solve(g)``: ``M^-1 g`` by the same factorisation, 0 where the solve is refused).
 
     The system is solved when ``cond(M) < 5 / eps`` and the trial solution (with
     ``inv_bool``: the trial inverse and the amplitudes from it) is finite; a system at the
@@ -130,14 +138,18 @@ def _solve_normal_equations(M, b, inv_bool: bool):
     """
     m = M.shape[0]
     if m == 0:
-        return b, (jnp.zeros((0, 0), dtype=M.dtype) if inv_bool else None)
+        return b, (jnp.zeros((0, 0), dtype=M.dtype) if inv_bool else None), lambda g: g
     identity = jnp.eye(m, dtype=M.dtype)
     ok = _solvable(jax.lax.stop_gradient(M), jax.lax.stop_gradient(b), inv_bool)
     factor = jax.scipy.linalg.cho_factor(jnp.where(ok, M, identity))
+
+    def solve(g):
+        return jnp.where(ok, jax.scipy.linalg.cho_solve(factor, g), 0.0)
+
     if inv_bool:
         cov = jnp.where(ok, jax.scipy.linalg.cho_solve(factor, identity), 0.0)
-        return cov @ b, cov
-    return jnp.where(ok, jax.scipy.linalg.cho_solve(factor, b), 0.0), None
+        return cov @ b, cov, solve
+    return solve(b), None, solve
 
 
 def _solvable(M, b, inv_bool: bool):

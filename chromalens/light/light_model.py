@@ -357,6 +357,45 @@ class LightModel:
         fusible = [bool(getattr(profile, "FUSIBLE_BASIS", False)) for profile in self._profiles]
         return blocks, fusible
 
+    def basis_contracted(self, x, y, kwargs_list: KwargsList, amplitudes, start: int = 0):
+        """``amplitudes @ basis_stack``: the summed surface brightness of every profile for
+        each row of coefficients (pure).
+
+        Profiles whose basis images are products of stored factors (SHAPELETS, with a
+        ``basis_contract`` function) contract the factors directly, so the basis images are
+        never formed (their reverse-mode derivative then costs about one image); the others
+        scale their unit-amplitude images from :meth:`basis_blocks` (shared by bands).
+
+        Parameters
+        ----------
+        x, y : arrays of one shape (arcsec)
+        kwargs_list : list of dict
+            With the static keys (``n_max``); ``amp`` is ignored.
+        amplitudes : array (J, n)
+            Coefficient vectors; this model's coefficients are columns ``start`` onwards,
+            in the reference's order.
+        start : int (static)
+
+        Returns
+        -------
+        images : array (J, *x.shape)
+        stop : int, the column after this model's last coefficient
+        """
+        blocks, _ = self.basis_blocks(x, y, kwargs_list)
+        xs, ys = self._coordinates(x, y)
+        filled = self._filled(kwargs_list, drop_amp=True)
+        images = jnp.zeros((amplitudes.shape[0],) + jnp.shape(xs))
+        for index, block in enumerate(blocks):
+            coefficients = amplitudes[:, start:start + block.shape[0]]
+            start += block.shape[0]
+            contract = getattr(self._profiles[index], "basis_contract", None)
+            if contract is not None:
+                images = images + contract(xs, ys, self._params(index, filled[index]),
+                                           coefficients, self._options[index])
+            else:
+                images = images + jnp.tensordot(coefficients, block, axes=1)
+        return images, start
+
     def surface_brightness(self, x, y, kwargs_list: KwargsList, k=None):
         """Summed surface brightness (flux/arcsec^2) of the selected profiles.
 

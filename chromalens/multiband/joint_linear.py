@@ -8,6 +8,7 @@ import numpy as np
 
 from .._trace_sharing import in_turn, sharing
 from ..imaging import functional
+from ..imaging.adjoint import block_adjoints, with_adjoint_gradient
 from ..imaging.linear_solve import marginalization, normal_equations, weighted_least_squares_blocks
 from .multi_linear import MultiLinear
 
@@ -120,11 +121,12 @@ class JointLinear(MultiLinear):
     _solve_background = False
 
     def _joint_pure(self, inputs, model_errors, linear_prior, statics, inv_bool, source_marg,
-                    planes=None):
+                    planes=None, adjoint: bool = False):
         """Responses of all computed bands, one weighted solve, per-band likelihoods (pure).
 
         Works on every pixel of every band with zero weights outside the masks (see
-        ``ImageLinearFit._masked_weights``).
+        ``ImageLinearFit._masked_weights``). ``adjoint``: also return one
+        :class:`~chromalens.imaging.adjoint.Adjoint` per computed band.
         """
         computed = self._computed_bands()
 
@@ -140,18 +142,27 @@ class JointLinear(MultiLinear):
         # one band after the other (see _trace_sharing), each after the previous normal matrix
         blocks, normal = zip(*in_turn(enumerate(computed), block,
                                       lambda result: jnp.sum(result[1][0])), strict=True)
-        param, cov, model_flats = weighted_least_squares_blocks(
+        param, cov, model_flats, solve = weighted_least_squares_blocks(
             list(blocks), inv_bool=inv_bool, background=self._solve_background,
-            normal=list(normal))
-        logL, images = 0.0, []
+            normal=list(normal), with_solver=True)
+        logL, images, gradients = 0.0, [], []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            image = jnp.where(model._mask_jnp,
-                              model_flats[i].reshape(model.Data.ny, model.Data.nx), 0.0)
-            images.append(image)
-            logL = logL + model.Data.log_likelihood(image, model._mask_jnp, model_errors[i])
+            images.append(jnp.where(model._mask_jnp,
+                                    model_flats[i].reshape(model.Data.ny, model.Data.nx), 0.0))
+            error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
+            if adjoint:
+                logL_band, band_gradients = jax.value_and_grad(
+                    model._flat_log_likelihood, argnums=(0, 1))(model_flats[i], error)
+                gradients.append(band_gradients)
+            else:
+                logL_band = model._flat_log_likelihood(model_flats[i], error)
+            logL = logL + logL_band
         if source_marg and cov is not None:
             logL = logL + marginalization(cov, linear_prior)
+        if adjoint:
+            return logL, param, cov, images, block_adjoints(
+                blocks, param, model_flats, solve, gradients, self._solve_background)
         return logL, param, cov, images
 
     def _joint_call(self, kwargs, solved, linear_prior, statics, inv_bool, source_marg):
@@ -240,11 +251,15 @@ class JointLinear(MultiLinear):
             param, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps)
 
     # ------------------------------------------------------------------ functional face
-    def _pure_joint(self, kwargs, specs, linear_prior=None, inv_bool=False, source_marg=False):
+    def _pure_joint(self, kwargs, specs, linear_prior=None, inv_bool=False, source_marg=False,
+                    adjoint: bool = False):
+        """``(logL, param, cov, images, error maps)`` (with ``adjoint``: and the adjoints)."""
         with sharing():
-            return self._pure_joint_bands(kwargs, specs, linear_prior, inv_bool, source_marg)
+            return self._pure_joint_bands(kwargs, specs, linear_prior, inv_bool, source_marg,
+                                          adjoint)
 
-    def _pure_joint_bands(self, kwargs, specs, linear_prior, inv_bool, source_marg):
+    def _pure_joint_bands(self, kwargs, specs, linear_prior, inv_bool, source_marg,
+                          adjoint=False):
         inputs, statics, errors = [], [], []
         for band in self._computed_bands():
             model = self._image_model_list[band]
@@ -254,11 +269,11 @@ class JointLinear(MultiLinear):
             statics.append(static)
             errors.append(functional.pure_error_map(model, band_inputs[0], band_inputs[5],
                                                     band_inputs[6], band_inputs[7]))
-        logL, param, cov, images = self._joint_pure(
+        logL, param, cov, images, *extra = self._joint_pure(
             inputs, errors, linear_prior, planes=self._batched_planes(kwargs),
-            statics=tuple(statics),
-            inv_bool=bool(inv_bool or source_marg), source_marg=bool(source_marg))
-        return logL, param, cov, images, errors
+            statics=tuple(statics), inv_bool=bool(inv_bool or source_marg),
+            source_marg=bool(source_marg), adjoint=adjoint)
+        return (logL, param, cov, images, errors, *extra)
 
     def _input_positive_pure(self, kwargs):
         """Pure positivity of the *input* amplitudes of band 0 (the joint modes' check)."""
@@ -276,18 +291,27 @@ class JointLinear(MultiLinear):
     def log_likelihood_function(self, kwargs_template: dict | None = None,
                                 source_marg: bool = False, linear_prior=None,
                                 check_positive_flux: bool = False):
-        """Pure ``f(kwargs) -> logL`` of the joint solve (see MultiLinear's)."""
+        """Pure ``f(kwargs) -> logL`` of the joint solve (see MultiLinear's); derivatives
+        through the adjoint of the joint solve (:mod:`chromalens.imaging.adjoint`), except
+        with ``source_marg``."""
+        computed = self._computed_bands()
         specs = {band: self._image_model_list[band]._prepare_function(kwargs_template)
-                 for band in self._computed_bands()}
+                 for band in computed}
 
-        def log_likelihood(kwargs):
-            logL = self._pure_joint(kwargs, specs, linear_prior, source_marg=source_marg)[0]
+        def evaluate(kwargs, adjoint):
+            result = self._pure_joint(kwargs, specs, linear_prior, source_marg=source_marg,
+                                      adjoint=adjoint)
+            logL = result[0]
             if check_positive_flux:
                 logL = jnp.where(self._input_positive_pure(kwargs), logL,
                                  logL - JOINT_POSITIVITY_PENALTY)
-            return logL
+            return logL, (result[5] if adjoint else None)
 
-        return log_likelihood
+
+        return with_adjoint_gradient(
+            evaluate, lambda kwargs, adjoints: self._bands_surrogate(kwargs, specs, adjoints),
+            enabled=not source_marg,
+            num_coefficients=lambda kwargs: self._num_extended_coefficients(kwargs, specs))
 
     def image_function(self, kwargs_template: dict | None = None):
         """Pure ``g(kwargs) -> (list of model images, joint amplitudes)``."""

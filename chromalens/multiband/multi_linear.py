@@ -7,6 +7,7 @@ import numpy as np
 
 from .._trace_sharing import in_turn, sharing
 from ..imaging import functional
+from ..imaging.adjoint import with_adjoint_gradient
 from ..imaging.linear_fit import POSITIVITY_PENALTY
 from .multi_data_base import MultiDataBase
 from .single_band_multi_model import SingleBandMultiModel, check_multi_band_list
@@ -66,6 +67,20 @@ class MultiLinear(MultiDataBase):
             return in_turn(enumerate(self._computed_bands()),
                            lambda item: solve_band(*item, planes.get(item[1])),
                            lambda result: result[0])
+
+    def _num_extended_coefficients(self, kwargs, specs) -> int:
+        """Extended-light coefficients of the largest band (static)."""
+        return max(self._image_model_list[band]._num_extended_coefficients(kwargs, specs[band])
+                   for band in self._computed_bands())
+
+    def _bands_surrogate(self, kwargs, specs, adjoints):
+        """Sum of the computed bands' adjoint surrogates (``ImageLinearFit.
+        _adjoint_surrogate``), ray shooting once per group of bands."""
+        with sharing():
+            planes = self._batched_planes(kwargs)
+            return sum(self._image_model_list[band]._adjoint_surrogate(
+                kwargs, specs[band], adjoint, planes.get(band))
+                for band, adjoint in zip(self._computed_bands(), adjoints, strict=True))
 
     def _solve_bands_pure(self, kwargs, solved, priors, statics, inv_bool, source_marg):
         """Every computed band's fused solve from one parameter pytree (pure, one compile)."""
@@ -181,20 +196,26 @@ class MultiLinear(MultiDataBase):
 
         ``kwargs`` is a parameter pytree (see :mod:`chromalens.imaging.functional`);
         ``linear_prior`` a list with one entry per band. jit / vmap / grad-able; equals
-        :meth:`likelihood_data_given_model`.
+        :meth:`likelihood_data_given_model`. Derivatives go through the adjoint of each
+        band's solve (:mod:`chromalens.imaging.adjoint`), except with ``source_marg``.
         """
         computed = self._computed_bands()
         priors = [None] * self._num_bands if linear_prior is None else list(linear_prior)
         specs = {band: self._image_model_list[band]._prepare_function(kwargs_template)
                  for band in computed}
 
-        def log_likelihood(kwargs):
+        def evaluate(kwargs, adjoint):
             results = self._bands_in_turn(kwargs, lambda i, band, plane: self._image_model_list[
                 band]._pure_band(kwargs, specs[band], source_marg, priors[band],
-                                 check_positive_flux, plane=plane))
-            return sum((result[0] for result in results), 0.0)
+                                 check_positive_flux, plane=plane, adjoint=adjoint))
+            logL = sum((result[0] for result in results), 0.0)
+            return logL, ([result[4] for result in results] if adjoint else None)
 
-        return log_likelihood
+
+        return with_adjoint_gradient(
+            evaluate, lambda kwargs, adjoints: self._bands_surrogate(kwargs, specs, adjoints),
+            enabled=not source_marg,
+            num_coefficients=lambda kwargs: self._num_extended_coefficients(kwargs, specs))
 
     def image_function(self, kwargs_template: dict | None = None):
         """Pure ``g(kwargs) -> [(model image, amplitudes) per computed band]``."""

@@ -178,6 +178,28 @@ def basis(x, y, p: dict, opts: dict | None = None):
     return phi_x[n1] * phi_y[n2]
 
 
+def basis_contract(x, y, p: dict, coefficients, opts: dict | None = None):
+    """``coefficients @ basis(x, y, p)`` without forming the basis images.
+
+    Each row of ``coefficients`` (J, num_basis) is placed in a triangular matrix ``C`` and
+    ``sum_ij phi_i(u) C_ij phi_j(v)`` is one contraction of the two Hermite stacks, whose
+    reverse-mode derivative is again a contraction (no gather of the basis products).
+
+    Returns an array of shape ``(J, *x.shape)``.
+    """
+    n_max = static_n_max(p["n_max"])
+    phi_x, phi_y = _hermite_stacks(x, y, p, n_max)
+    n1, n2 = index_pairs(n_max)
+    coefficients = jnp.asarray(coefficients)
+    matrices = jnp.zeros((coefficients.shape[0], n_max + 1, n_max + 1),
+                         dtype=jnp.result_type(coefficients, phi_x))
+    matrices = matrices.at[:, n1, n2].set(coefficients)
+    shape = phi_x.shape[1:]
+    images = jnp.einsum("in,jik,kn->jn", phi_x.reshape(n_max + 1, -1), matrices,
+                        phi_y.reshape(n_max + 1, -1))
+    return images.reshape((coefficients.shape[0],) + shape)
+
+
 def surface_brightness(x, y, p: dict, opts: dict | None = None):
     """Shapelet surface brightness ``sum_k amp_k phi_n1(k)(u) phi_n2(k)(v)`` (flux / arcsec^2).
 
