@@ -2,7 +2,7 @@
 
 Sections: machine and versions; the multi-band configurations (class methods and the
 functional face next to lenstronomy, same run); batched evaluation and gradient costs of the
-functional face (typical and shapelets configurations); compile times; peak memory of
+functional face (typical, shapelets and large configurations); compile times; peak memory of
 chromalens and lenstronomy on the typical configuration (separate processes); then the outputs
 of the single-band, light and lens benchmark scripts.
 
@@ -254,7 +254,7 @@ def main() -> None:
     write()
     if not args.no_functional:
         print("functional face", flush=True)
-        for config in ("typical", "shapelets"):
+        for config in ("typical", "shapelets", "large"):
             if config in configs:
                 sections += [f"## Functional face: gradients and batches ({config} "
                              "configuration)", "", functional_costs(config, args.repeats), ""]
