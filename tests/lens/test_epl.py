@@ -102,8 +102,11 @@ def test_angular_series_against_scipy(q, num_terms, rtol):
 
 @pytest.mark.parametrize("f", [0.0, 1e-12, 0.3, 0.6])
 def test_angular_series_custom_jvp_equals_autodiff(f):
-    """The series' custom JVP (three series in one pass) equals forward-mode autodiff through
-    the recurrence, for every input, including f = 0 (round lens)."""
+    """The series' custom JVP (the slope series and the closed-form derivative by f and the
+    angle) equals forward-mode autodiff through the recurrence, for every input, including
+    f = 0 (round lens) and f = 1e-12 (no cancellation in (S - 1)/f). The closed form is the
+    derivative of the converged series: the series gets the terms its f needs (1e-15)."""
+    num_terms = max(24, epl.terms_for_axis_ratio((1 - f) / (1 + f)))
     theta = jnp.asarray(np.random.default_rng(29).uniform(0, 2 * np.pi, 37))
     primals = (jnp.cos(theta), jnp.sin(theta), 1.3, f)
     rng = np.random.default_rng(30)
@@ -111,7 +114,8 @@ def test_angular_series_custom_jvp_equals_autodiff(f):
     tangents = (-jnp.sin(theta) * d_theta, jnp.cos(theta) * d_theta, 0.7, -1.1)
 
     def run(fn):
-        return jax.jit(lambda p, t: jax.jvp(lambda *a: fn(*a, 24), p, t))(primals, tangents)
+        return jax.jit(lambda p, t: jax.jvp(lambda *a: fn(*a, num_terms), p, t))(primals,
+                                                                                tangents)
 
     value, tangent = run(epl.angular_series)
     value_auto, tangent_auto = run(epl.angular_series.fun)
