@@ -1,10 +1,11 @@
 """Derivatives of the solved log-likelihood through the adjoint of the linear solve.
 
 The likelihood of a band (or of several bands sharing one solve) is ``L = l(m, e)``: ``m``
-the model of the weighted least-squares amplitudes ``a = M^-1 A W d`` (``M = A W A^T``),
-``e`` the PSF-variance error map, ``W = mask / (C_D + e)``. Differentiating the solve
-(the normal equations' adjoint; e.g. Golub & Pereyra 1973, SIAM J. Numer. Anal. 10, 413, on
-separable least squares) gives, block by block,
+the model of the weighted least-squares amplitudes ``a = M^-1 A W d`` (``M = A W A^T``,
+``A`` one row per coefficient, ``m = A^T a``), ``e`` the PSF-variance error map,
+``W = mask / (C_D + e)``; ``l_m`` and ``l_e`` are the derivatives of ``l`` by ``m`` and
+``e``. Differentiating the solve (the normal equations' adjoint; e.g. Golub & Pereyra 1973,
+SIAM J. Numer. Anal. 10, 413, on separable least squares) gives, block by block,
 
     dL = a^T dA s + z^T dA t + <de, r>,   z = M^-1 (sum_b A_b l_m,b)
 
