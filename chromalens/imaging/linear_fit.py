@@ -136,7 +136,7 @@ class ImageLinearFit(ImageModel):
         block = (A, self._masked_weights(model_error), data)
         param, cov, (model_flat,), solve = weighted_least_squares_blocks(
             [block], inv_bool=inv_bool, with_solver=True)
-        model = jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
+        model = self._masked_image(model_flat)
         if adjoint:
             logL, gradients = jax.value_and_grad(self._flat_log_likelihood, argnums=(0, 1))(
                 model_flat, model_error)
@@ -149,11 +149,15 @@ class ImageLinearFit(ImageModel):
             return logL, param, cov, model, adjoints[0]
         return logL, param, cov, model
 
+    def _masked_image(self, model_flat):
+        """A flat model over all pixels -> (ny, nx) image, zero outside the likelihood mask."""
+        return jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
+
     def _flat_log_likelihood(self, model_flat, model_error):
-        """Log-likelihood of a flat model over all pixels (zero outside the mask) and the
-        PSF-variance map (ny, nx); the gradients of the adjoint are taken of this."""
-        model = jnp.where(self._mask_jnp, model_flat.reshape(self.Data.ny, self.Data.nx), 0.0)
-        return self.Data.log_likelihood(model, self._mask_jnp, model_error)
+        """Log-likelihood of a flat model over all pixels and the PSF-variance map (ny, nx);
+        the gradients of the adjoint are taken of this."""
+        return self.Data.log_likelihood(self._masked_image(model_flat), self._mask_jnp,
+                                        model_error)
 
     def _model_images(self, inputs, static, amplitudes, plane=None):
         """``amplitudes @ A``: the band's model over all pixels, flat, for each row of

@@ -381,14 +381,17 @@ class LightModel:
         images : array (J, *x.shape)
         stop : int, the column after this model's last coefficient
         """
-        blocks, _ = self.basis_blocks(x, y, kwargs_list)
+        counts = self.num_param_linear_list(kwargs_list)
+        contracts = [getattr(profile, "basis_contract", None) for profile in self._profiles]
+        blocks = (self.basis_blocks(x, y, kwargs_list)[0] if None in contracts
+                  else [None] * len(counts))  # unit images only where they are used
         xs, ys = self._coordinates(x, y)
         filled = self._filled(kwargs_list, drop_amp=True)
         images = jnp.zeros((amplitudes.shape[0],) + jnp.shape(xs))
-        for index, block in enumerate(blocks):
-            coefficients = amplitudes[:, start:start + block.shape[0]]
-            start += block.shape[0]
-            contract = getattr(self._profiles[index], "basis_contract", None)
+        for index, (count, contract, block) in enumerate(zip(counts, contracts, blocks,
+                                                             strict=True)):
+            coefficients = amplitudes[:, start:start + count]
+            start += count
             if contract is not None:
                 images = images + contract(xs, ys, self._params(index, filled[index]),
                                            coefficients, self._options[index])

@@ -148,8 +148,7 @@ class JointLinear(MultiLinear):
         logL, images, gradients = 0.0, [], []
         for i, band in enumerate(computed):
             model = self._image_model_list[band]
-            images.append(jnp.where(model._mask_jnp,
-                                    model_flats[i].reshape(model.Data.ny, model.Data.nx), 0.0))
+            images.append(model._masked_image(model_flats[i]))
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
             if adjoint:
                 logL_band, band_gradients = jax.value_and_grad(
@@ -306,7 +305,6 @@ class JointLinear(MultiLinear):
                 logL = jnp.where(self._input_positive_pure(kwargs), logL,
                                  logL - JOINT_POSITIVITY_PENALTY)
             return logL, (result[5] if adjoint else None)
-
 
         return with_adjoint_gradient(
             evaluate, lambda kwargs, adjoints: self._bands_surrogate(kwargs, specs, adjoints),

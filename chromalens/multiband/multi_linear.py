@@ -211,7 +211,6 @@ class MultiLinear(MultiDataBase):
             logL = sum((result[0] for result in results), 0.0)
             return logL, ([result[4] for result in results] if adjoint else None)
 
-
         return with_adjoint_gradient(
             evaluate, lambda kwargs, adjoints: self._bands_surrogate(kwargs, specs, adjoints),
             enabled=not source_marg,

@@ -134,18 +134,22 @@ def _num_terms(opts) -> int:
     return NUM_TERMS
 
 
-def series_coefficients(t, f, num_terms: int):
+def series_coefficients(t, f, num_terms: int, over_f: bool = False):
     """Taylor coefficients ``c_n``, n < num_terms, of ``2F1(1, t/2; 2 - t/2; -f w)`` in ``w``.
 
     ``t`` and ``f`` are scalars (traced or not); ``num_terms`` is static. Returns (num_terms,).
+    ``over_f``: the coefficients of ``(S - 1)/f`` instead, ``c_n / f`` for ``n >= 1`` and 0
+    for ``n = 0`` (the first ratio without its factor ``f``: finite at ``f = 0``).
     """
 
     one = jnp.ones_like(t * f)
     n = jnp.arange(1, num_terms, dtype=one.dtype)
     # c_n = prod_(k<=n) r_k as one vectorised cumulative product (a sequential scan would
     # be a loop of num_terms scalar steps in the compiled likelihood)
-    ratios = -f * (2.0 * n - 2.0 + t) / (2.0 * n + 2.0 - t)
-    return jnp.concatenate([one[None], jnp.cumprod(ratios) * one])
+    factor = jnp.where(n > 1, f, 1.0) if over_f else f
+    ratios = -factor * (2.0 * n - 2.0 + t) / (2.0 * n + 2.0 - t)
+    first = jnp.zeros_like(one) if over_f else one
+    return jnp.concatenate([first[None], jnp.cumprod(ratios) * one])
 
 
 def _clenshaw(cos_k, sin_k, coefficients):
@@ -255,11 +259,7 @@ def _series_and_derivatives(cos_theta, sin_theta, t, f, num_terms: int = NUM_TER
     """
     chains, per_chain = _chains(num_terms)
     n_total = chains * per_chain
-    one = jnp.ones_like(t * f)
-    n = jnp.arange(1, n_total, dtype=one.dtype)
-    # c_n / f for n >= 1: the first ratio without its factor f (f = 0 included)
-    ratios = (-(2.0 * n - 2.0 + t) / (2.0 * n + 2.0 - t)) * jnp.where(n > 1, f, 1.0)
-    over_f = jnp.concatenate([jnp.zeros_like(one)[None], jnp.cumprod(ratios) * one])
+    over_f = series_coefficients(t, f, n_total, over_f=True)
     coefficients_t = jax.jvp(lambda tt: series_coefficients(tt, f, n_total), (t,),
                              (jnp.ones_like(t),))[1]
     reduced = _series_sums(cos_theta, sin_theta, over_f, 1.0 + f) * (1.0 + f)  # D
