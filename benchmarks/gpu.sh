@@ -4,6 +4,11 @@
 # Writes OUTPUT_DIR/RESULTS_gpu_float64.md and OUTPUT_DIR/RESULTS_gpu_float32.md
 # (OUTPUT_DIR defaults to benchmarks/), each rewritten after every section.
 #
+# Environment (for short device leases): REPEATS (default 7); CONFIGS64 / CONFIGS32, the
+# multi-band configurations of each precision (default: all / typical,large); LIMIT64 /
+# LIMIT32, a time limit in seconds for each precision's run (default: none; a run cut short
+# keeps the sections it finished).
+#
 # Python: if the machine's python3 already has a JAX that sees a GPU (offline machines such
 # as the workplace's device machine), it is used, with lenstronomy and its import-time
 # dependencies installed from wheels in .whl/ when that folder exists (no network needed);
@@ -11,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTPUT_DIR=${1:-benchmarks}
+REPEATS=${REPEATS:-7}
+CONFIGS64=${CONFIGS64:-typical,shapelets,large,offset}
+CONFIGS32=${CONFIGS32:-typical,large}
 mkdir -p "$OUTPUT_DIR"
 PYTHON=python3
 if "$PYTHON" -c "import jax, sys; sys.exit(jax.default_backend() != 'gpu')" 2>/dev/null; then
@@ -31,14 +39,21 @@ fi
 export PYTHONUNBUFFERED=1
 "$PYTHON" -c "import jax; print(jax.__version__, jax.devices())"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+
+limited() {  # limited SECONDS command...: run with a time limit when SECONDS > 0
+    local seconds=$1
+    shift
+    if [ "${seconds:-0}" -gt 0 ]; then timeout "$seconds" "$@"; else "$@"; fi
+}
 failed=0
-# float64: every multi-band configuration, the functional face, batched throughput
-CHROMALENS_PRECISION=float64 "$PYTHON" benchmarks/run_all.py --repeats 7 --no-memory \
-    --no-scripts --throughput 64,1024 --throughput-configs typical,shapelets \
+# float64: the multi-band configurations, the functional face, batched throughput
+CHROMALENS_PRECISION=float64 limited "${LIMIT64:-0}" "$PYTHON" benchmarks/run_all.py \
+    --repeats "$REPEATS" --no-memory --no-scripts --configs "$CONFIGS64" \
+    --throughput 64,1024 --throughput-configs typical,shapelets \
     --output "$OUTPUT_DIR/RESULTS_gpu_float64.md" || failed=1
 # float32: fewer configurations (the device lease is short)
-CHROMALENS_PRECISION=float32 "$PYTHON" benchmarks/run_all.py --repeats 7 --no-memory \
-    --no-scripts --configs typical,large --throughput 64,1024 \
-    --throughput-configs typical,shapelets --output "$OUTPUT_DIR/RESULTS_gpu_float32.md" \
-    || failed=1
+CHROMALENS_PRECISION=float32 limited "${LIMIT32:-0}" "$PYTHON" benchmarks/run_all.py \
+    --repeats "$REPEATS" --no-memory --no-scripts --configs "$CONFIGS32" \
+    --throughput 64,1024 --throughput-configs typical \
+    --output "$OUTPUT_DIR/RESULTS_gpu_float32.md" || failed=1
 exit $failed

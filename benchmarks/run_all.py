@@ -8,7 +8,7 @@ of the single-band, light and lens benchmark scripts.
 
 Usage: ``python benchmarks/run_all.py [--repeats 11] [--output benchmarks/RESULTS.md]
 [--quick] [--configs typical,large] [--throughput 64,1024] [--throughput-configs typical]
-[--no-functional] [--no-memory] [--no-scripts]``
+[--no-multiband] [--no-functional] [--no-memory] [--no-scripts]``
 (``--quick``: typical configuration only; ``--no-functional``: skip the gradient and
 batch tables; ``--throughput``: batch sizes of the batched
 throughput section, on by default on a GPU; ``--no-memory`` / ``--no-scripts``: skip the
@@ -160,7 +160,7 @@ def throughput(configs: list[str], sizes: list[int], repeats: int) -> str:
                     f"| {config} | {name} | {size} | {chunk} | {seconds * 1e3:.2f} | "
                     f"{seconds / size * 1e6:.1f} | {reference * 1e3:.1f} | "
                     f"{reference / (seconds / size):.0f}x | {compile_s:.2f} | {peak:.0f} |")
-            print(lines[-1], flush=True)
+                print(lines[-1], flush=True)
     return "\n".join(lines)
 
 
@@ -216,6 +216,8 @@ def main() -> None:
                              "(default: 64,512,4096 on a GPU, none on a CPU)")
     parser.add_argument("--throughput-configs", default="typical,shapelets",
                         help="configurations of the throughput section")
+    parser.add_argument("--no-multiband", action="store_true",
+                        help="skip the class-method table (short device leases)")
     parser.add_argument("--no-functional", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-scripts", action="store_true")
@@ -235,6 +237,9 @@ def main() -> None:
                 "after 0.1 s of untimed calls, the codes taking turns); the `cold caches` "
                 "column alternates the codes call by call (see `bench_multiband.py`).", "",
                 "## Machine", "", machine(), ""]
+    if jax.default_backend() != "gpu" and os.path.exists(os.path.join(HERE, "RESULTS_gpu.md")):
+        sections += ["GPU numbers (from `benchmarks/gpu.sh` on a lent device machine) are in "
+                     "`benchmarks/RESULTS_gpu.md`.", ""]
 
     def write() -> None:
         with open(args.output, "w") as handle:
@@ -242,7 +247,7 @@ def main() -> None:
 
     write()
     rows = []
-    for config in configs:
+    for config in ([] if args.no_multiband else configs):
         for name in CLASSES:
             print(f"multi-band: {config} / {name}", flush=True)
             rows.append(benchmark_class(config, name, args.repeats))
@@ -250,7 +255,7 @@ def main() -> None:
     sections += ["## Multi-band likelihood (`likelihood_data_given_model`)", "",
                  "`chromalens ms`: the class method (lists of dicts in, float out); "
                  "`pure jit ms`: `jax.jit(log_likelihood_function(template))` on a parameter "
-                 "pytree. Compile = first call.", "", _table(rows), ""]
+                 "pytree. Compile = first call.", "", _table(rows), ""] if rows else []
     write()
     if not args.no_functional:
         print("functional face", flush=True)
@@ -258,7 +263,7 @@ def main() -> None:
             if config in configs:
                 sections += [f"## Functional face: gradients and batches ({config} "
                              "configuration)", "", functional_costs(config, args.repeats), ""]
-        write()
+                write()
     if sizes:
         print("throughput", flush=True)
         sections += ["## Batched throughput (`log_likelihood_batch`)", "",
