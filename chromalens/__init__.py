@@ -13,6 +13,10 @@ the compile time and with ~100 MB less peak memory), in ``$XDG_CACHE_HOME/chroma
 ``CHROMALENS_COMPILATION_CACHE=0`` turns it off, ``CHROMALENS_COMPILATION_CACHE=/some/dir``
 moves it; a cache directory already configured for JAX (``JAX_COMPILATION_CACHE_DIR`` or
 ``jax.config``) is left as it is.
+
+Importing the package also keeps XLA's CPU runtime from page-faulting its buffers on every
+call (glibc malloc thresholds, synchronous CPU dispatch; see :mod:`chromalens.cpu_runtime`,
+``CHROMALENS_CPU_TUNING=0`` turns it off).
 """
 
 import os
@@ -68,3 +72,8 @@ def _enable_compilation_cache() -> str | None:
 
 
 compilation_cache_dir = _enable_compilation_cache()
+
+from chromalens.cpu_runtime import tune_cpu_runtime  # noqa: E402
+
+#: which process settings :func:`chromalens.cpu_runtime.tune_cpu_runtime` applied at import
+cpu_tuning = tune_cpu_runtime()
