@@ -294,10 +294,16 @@ class BatchFunction:
             self._executables[size] = compiled
 
     def _call_chunk(self, chunk, length: int):
-        if self._single is not None:  # chunks of one set
-            return self._single(jax.tree.map(lambda leaf: leaf[0], chunk))[None]
         executable = self._executables.get(length)
         return executable(chunk) if executable is not None else self.jitted(chunk)
+
+    def _call_sets(self, stacked, on_host: bool, size: int):
+        """Chunks of one set: the sets one by one from host values (a slice of a device
+        array is a dispatch per leaf), their outputs stacked once (an ``[None]`` per set
+        cost 0.3 ms, 3 % of a shapelet likelihood)."""
+        host = stacked if on_host else jax.device_get(stacked)
+        return jnp.stack([self._single(jax.tree.map(lambda leaf, i=i: leaf[i], host))
+                          for i in range(size)])
 
     def __call__(self, stacked):
         leaves = jax.tree.leaves(stacked)
@@ -313,6 +319,8 @@ class BatchFunction:
 
         if self._automatic:
             self._choose_chunk(take(0, min(size, self.chunk_size)))
+        if self._single is not None:
+            return self._call_sets(stacked, on_host, size)
         if size <= self.chunk_size:
             return self._call_chunk(stacked, size)
         outputs = []

@@ -129,6 +129,9 @@ def test_automatic_chunks_fit_the_cache(setup, monkeypatch, cache_bytes, expecte
         assert list(batch_function._executables) == [5]
     else:
         assert batch_function._single._cache_size() == 1
+    # a batch already on the device takes the same path (set by set, fetched to the host)
+    on_device = jax.tree.map(jax.numpy.asarray, jax.tree.map(lambda *v: np.stack(v), *sets))
+    np.testing.assert_allclose(model.log_likelihood_batch(on_device), loop, rtol=1e-11)
 
 
 def test_class_methods_never_recompile_for_new_values(setup):
