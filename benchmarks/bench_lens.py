@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import jax.numpy as jnp
 import numpy as np

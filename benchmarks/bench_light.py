@@ -19,6 +19,7 @@ import argparse
 import statistics
 import time
 
+import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import numpy as np
 

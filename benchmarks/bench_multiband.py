@@ -48,6 +48,7 @@ import os
 import statistics
 import time
 
+import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import numpy as np
 from lenstronomy.ImSim.MultiBand.joint_linear import JointLinear as RefJointLinear

@@ -29,6 +29,7 @@ import copy
 import os
 import time
 
+import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import numpy as np
 from bench_multiband import _block_medians, _interleaved_medians  # noqa: E402  (same folder)

@@ -29,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import _reference_conditions  # noqa: E402, F401  (before chromalens: see that module)
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 from bench_multiband import (  # noqa: E402
@@ -83,6 +84,18 @@ def machine() -> str:
     except OSError:
         pass
     return "\n".join(lines)
+
+
+def functional_costs_process(config: str, repeats: int) -> str:
+    """:func:`functional_costs` in a fresh process with chromalens's CPU settings on (as
+    users have them; this process keeps them off for the reference's sake)."""
+    env = dict(os.environ, CHROMALENS_CPU_TUNING="1")
+    result = subprocess.run([sys.executable, os.path.abspath(__file__), "--functional-table",
+                             config, "--repeats", str(repeats)], capture_output=True,
+                            text=True, env=env)
+    if result.returncode != 0:
+        return f"```\n{result.stderr.strip()[-2000:]}\n```"
+    return result.stdout.strip()
 
 
 def functional_costs(config: str, repeats: int) -> str:
@@ -181,7 +194,7 @@ def peak_memory() -> str:
     def measure(which: str, name: str, cache: str | None) -> float:
         code = MEMORY_SNIPPET.format(which=which, cls=name, module=REFERENCE_MODULES[name],
                                      path=path)
-        env = dict(os.environ)
+        env = dict(os.environ, CHROMALENS_CPU_TUNING="1")  # chromalens as shipped
         if cache is not None:
             env["CHROMALENS_COMPILATION_CACHE"] = cache
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -220,8 +233,15 @@ def main() -> None:
                         help="skip the class-method table (short device leases)")
     parser.add_argument("--no-functional", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--functional-table", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-scripts", action="store_true")
     args = parser.parse_args()
+    if args.functional_table:  # the child process of functional_costs_process
+        settings = ", ".join(f"{key} {'on' if value else 'off'}"
+                             for key, value in chromalens.cpu_tuning.items())
+        print(f"chromalens process settings: {settings}\n")
+        print(functional_costs(args.functional_table, args.repeats))
+        return
     if args.configs:
         configs = args.configs.split(",")
     else:
@@ -235,7 +255,11 @@ def main() -> None:
                 "Medians over calls cycling through jittered parameter sets. Headline "
                 "timings use the sampler pattern (blocks of consecutive calls of one code, "
                 "after 0.1 s of untimed calls, the codes taking turns); the `cold caches` "
-                "column alternates the codes call by call (see `bench_multiband.py`).", "",
+                "column alternates the codes call by call (see `bench_multiband.py`). "
+                "Tables next to lenstronomy run with chromalens's process settings off "
+                "(`CHROMALENS_CPU_TUNING=0`: they would speed the reference up, see "
+                "`benchmarks/_reference_conditions.py`); the gradient and batch tables and "
+                "the peak memory of chromalens run with them on, as shipped.", "",
                 "## Machine", "", machine(), ""]
     if jax.default_backend() != "gpu" and os.path.exists(os.path.join(HERE, "RESULTS_gpu.md")):
         sections += ["GPU numbers (from `benchmarks/gpu.sh` on a lent device machine) are in "
@@ -262,7 +286,8 @@ def main() -> None:
         for config in ("typical", "shapelets", "large"):
             if config in configs:
                 sections += [f"## Functional face: gradients and batches ({config} "
-                             "configuration)", "", functional_costs(config, args.repeats), ""]
+                             "configuration)", "", functional_costs_process(config, args.repeats),
+                             ""]
                 write()
     if sizes:
         print("throughput", flush=True)
