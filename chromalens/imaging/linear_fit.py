@@ -137,16 +137,13 @@ class ImageLinearFit(ImageModel):
         param, cov, (model_flat,), solve = weighted_least_squares_blocks(
             [block], inv_bool=inv_bool, with_solver=True)
         model = self._masked_image(model_flat)
-        if adjoint:
-            logL, gradients = jax.value_and_grad(self._flat_log_likelihood, argnums=(0, 1))(
-                model_flat, model_error)
-            adjoints = block_adjoints([block], param, [model_flat], solve, [gradients])
-        else:
-            logL = self._flat_log_likelihood(model_flat, model_error)
+        logL, gradients = self._flat_log_likelihood_and_gradients(model_flat, model_error,
+                                                                  adjoint)
         if source_marg and cov is not None:
             logL = logL + marginalization(cov, linear_prior)
         if adjoint:
-            return logL, param, cov, model, adjoints[0]
+            return logL, param, cov, model, block_adjoints([block], param, [model_flat], solve,
+                                                           [gradients])[0]
         return logL, param, cov, model
 
     def _masked_image(self, model_flat):
@@ -158,6 +155,15 @@ class ImageLinearFit(ImageModel):
         the gradients of the adjoint are taken of this."""
         return self.Data.log_likelihood(self._masked_image(model_flat), self._mask_jnp,
                                         model_error)
+
+    def _flat_log_likelihood_and_gradients(self, model_flat, model_error, gradients: bool):
+        """``(logL, (l_m, l_e))`` of :meth:`_flat_log_likelihood` with its derivatives by the
+        model and the error map (what :func:`~chromalens.imaging.adjoint.block_adjoints`
+        takes), or ``(logL, None)`` without ``gradients``."""
+        if gradients:
+            return jax.value_and_grad(self._flat_log_likelihood, argnums=(0, 1))(model_flat,
+                                                                                model_error)
+        return self._flat_log_likelihood(model_flat, model_error), None
 
     def _model_images(self, inputs, static, amplitudes, plane=None):
         """``amplitudes @ A``: the band's model over all pixels, flat, for each row of

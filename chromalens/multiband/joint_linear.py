@@ -150,12 +150,9 @@ class JointLinear(MultiLinear):
             model = self._image_model_list[band]
             images.append(model._masked_image(model_flats[i]))
             error = jnp.broadcast_to(model_errors[i], (model.Data.ny, model.Data.nx))
-            if adjoint:
-                logL_band, band_gradients = jax.value_and_grad(
-                    model._flat_log_likelihood, argnums=(0, 1))(model_flats[i], error)
-                gradients.append(band_gradients)
-            else:
-                logL_band = model._flat_log_likelihood(model_flats[i], error)
+            logL_band, band_gradients = model._flat_log_likelihood_and_gradients(
+                model_flats[i], error, adjoint)
+            gradients.append(band_gradients)
             logL = logL + logL_band
         if source_marg and cov is not None:
             logL = logL + marginalization(cov, linear_prior)

@@ -143,7 +143,7 @@ def test_forward_mode_and_second_derivatives(shapelet_setup):
     assert float(jvp) == pytest.approx(float(projection), rel=1e-9)
     _, plain_grad, plain_hvp = of_lens(PLAIN)
     assert_trees_close(grad, plain_grad, rtol=1e-8)
-    assert_trees_close(hvp, plain_hvp, rtol=1e-6)
+    assert_trees_close(hvp, plain_hvp, rtol=1e-8)
 
 
 @pytest.mark.parametrize("background", [False, True])
