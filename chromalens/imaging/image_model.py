@@ -134,6 +134,11 @@ class ImageModel:
         self._psf_error_map_bool_list = list(psf_error_map_bool_list)
         self._set_mask(likelihood_mask)
         self._flux_scaling = self.Data.flux_scaling
+        self._reset_compiled()
+
+    def _reset_compiled(self) -> None:
+        """(Re)create the compiled calls: they read the data, mask and PSF when they trace,
+        so :meth:`update_data` and :meth:`update_psf` must drop them."""
         self._extended_images_jit = jax.jit(self._extended_images,
                                             static_argnames=("static", "unconvolved"))
         self._extended_basis_jit = jax.jit(self._extended_basis,
@@ -416,11 +421,8 @@ class ImageModel:
         self.PSF = psf_class
         self.PSF.set_pixel_size(self.Data.pixel_width)
         self.ImageNumerics = Numerics.from_kwargs(self.Data, self.PSF, self._kwargs_numerics)
-        self._extended_images_jit = jax.jit(self._extended_images,
-                                            static_argnames=("static", "unconvolved"))
-        self._extended_basis_jit = jax.jit(self._extended_basis,
-                                           static_argnames=("static", "unconvolved"))
         self._psf_error_map = bool(self.PSF.psf_variance_map_bool)
+        self._reset_compiled()
 
     def update_data(self, data_class: ImageData) -> None:
         """Use other data on the same grid (same shape)."""
@@ -428,6 +430,7 @@ class ImageModel:
             raise ValueError("update_data: the new data must have the same shape")
         self.Data = data_class
         self._set_mask(self.likelihood_mask)
+        self._reset_compiled()
 
     # ------------------------------------------------------------------ point-source errors
     def _error_map_model(self, kwargs_lens, kwargs_ps, kwargs_special=None) -> np.ndarray:

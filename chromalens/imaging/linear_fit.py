@@ -55,6 +55,9 @@ class ImageLinearFit(ImageModel):
         if not self._mask_index.size:
             raise ValueError("likelihood_mask has no True pixel: nothing to fit")
         self.linear_solver = bool(linear_solver)
+
+    def _reset_compiled(self) -> None:
+        super()._reset_compiled()
         self._mask_index_jnp = jax.device_put(self._mask_index)
         self._call_jit = jax.jit(self._solve_call,
                                  static_argnames=("static", "inv_bool", "source_marg"))

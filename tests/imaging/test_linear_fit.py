@@ -168,6 +168,29 @@ def test_positivity_penalty_matches_reference():
     assert_close(param, param_r, RTOL)
 
 
+def test_updates_after_a_call_take_effect():
+    """update_data / update_psf after a likelihood call: the next call uses the new data and
+    PSF (the compiled call read them when it traced; it used to keep the old ones)."""
+    pair = build_pair(Case(8, point_source="LENSED_POSITION"))
+    first = pair.ours.likelihood_data_given_model(*pair.fresh())[0]
+    kwargs_data = copy.deepcopy(pair.kwargs_data)
+    kwargs_data["image_data"] = 1.5 * kwargs_data["image_data"]
+    pair.ours.update_data(ImageData(**copy.deepcopy(kwargs_data)))
+    pair.ref.update_data(RefImageData(**copy.deepcopy(kwargs_data)))
+    logL = pair.ours.likelihood_data_given_model(*pair.fresh())[0]
+    assert logL != pytest.approx(first, rel=1e-3)
+    assert logL == pytest.approx(
+        pair.reference().likelihood_data_given_model(*pair.fresh())[0], rel=RTOL)
+    kwargs_psf = {"psf_type": "GAUSSIAN", "fwhm": 0.3, "truncation": 3}
+    pair.ours.update_psf(PSF(**kwargs_psf))
+    pair.ref.update_psf(RefPSF(**kwargs_psf))
+    model = pair.ours.image_linear_solve(*pair.fresh())[0]
+    assert_close(model, pair.reference().image_linear_solve(*pair.fresh())[0], RTOL,
+                 label="model after update_psf")
+    assert pair.ours.likelihood_data_given_model(*pair.fresh())[0] == pytest.approx(
+        pair.reference().likelihood_data_given_model(*pair.fresh())[0], rel=RTOL)
+
+
 REPEAT_CASES = (Case(9, lens="SIS", point_source="SOURCE_POSITION", psf_variance=True,
                      delta_image=True),
                 Case(10, supersampling=2, point_source="LENSED_POSITION", psf_variance=True))
