@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 SCRIPT = r"""
-import json, numpy as np, jax
+import json, os, numpy as np, jax
 import chromalens
 from chromalens.multiband import MultiLinear
 n = 24
-kwargs_data = {"image_data": np.random.default_rng(1).normal(0, 0.1, (n, n)),
+kwargs_data = {"image_data": np.random.default_rng(int(os.environ.get("DATA_SEED", "1"))).normal(0, 0.1, (n, n)),
                "background_rms": 0.1, "exposure_time": 100.0,
                "transform_pix2angle": np.array([[-0.1, 0.0], [0.0, 0.1]]),
                "ra_at_xy_0": 1.15, "dec_at_xy_0": -1.15}
@@ -52,6 +52,11 @@ def test_second_process_reuses_the_compiled_likelihood(tmp_path):
     second = run(env)
     assert second["logL"] == first["logL"]
     assert entries(cache) == written  # nothing compiled anew: every entry was a hit
+    # other data of the same shapes: the data are arguments of the compiled likelihood, not
+    # constants in it, so it is reused, and computes with the new data
+    other = run({**env, "DATA_SEED": "2"})
+    assert other["logL"] != first["logL"]
+    assert entries(cache) == written
 
 
 def test_cache_can_be_turned_off_or_left_to_jax(tmp_path):

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..hoisted_jit import HoistedJit
 from . import functional
 from .adjoint import block_adjoints, with_adjoint_gradient
 from .image_model import ImageModel, _as_list
@@ -59,8 +60,8 @@ class ImageLinearFit(ImageModel):
     def _reset_compiled(self) -> None:
         super()._reset_compiled()
         self._mask_index_jnp = jax.device_put(self._mask_index)
-        self._call_jit = jax.jit(self._solve_call,
-                                 static_argnames=("static", "inv_bool", "source_marg"))
+        self._call_jit = HoistedJit(self._solve_call,
+                                    static_argnames=("static", "inv_bool", "source_marg"))
         self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
 
     # ------------------------------------------------------------------ response

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._trace_sharing import in_turn, sharing
+from ..hoisted_jit import HoistedJit
 from ..imaging import functional
 from ..imaging.adjoint import block_adjoints, with_adjoint_gradient
 from ..imaging.linear_solve import marginalization, normal_equations, weighted_least_squares_blocks
@@ -63,8 +63,8 @@ class JointLinear(MultiLinear):
         if not self._computed_bands():
             raise ValueError(f"{type(self).__name__}: compute_bool {self.compute_bool} leaves "
                              "no band for the joint solve")
-        self._joint_jit = jax.jit(self._joint_call,
-                                  static_argnames=("statics", "inv_bool", "source_marg"))
+        self._joint_jit = HoistedJit(self._joint_call,
+                                     static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ stacked pieces
     def _band_responses(self, kwargs_lens, kwargs_source, kwargs_lens_light, kwargs_ps,

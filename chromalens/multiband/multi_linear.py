@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import jax
 import numpy as np
 
 from .._trace_sharing import in_turn, sharing
+from ..hoisted_jit import HoistedJit
 from ..imaging import functional
 from ..imaging.adjoint import with_adjoint_gradient
 from ..imaging.linear_fit import POSITIVITY_PENALTY
@@ -49,8 +49,8 @@ class MultiLinear(MultiDataBase):
         super().__init__(image_model_list, compute_bool=compute_bool)
         self.type = "multi-linear"
         self.linear_solver = linear_solver
-        self._bands_jit = jax.jit(self._solve_bands_pure,
-                                  static_argnames=("statics", "inv_bool", "source_marg"))
+        self._bands_jit = HoistedJit(self._solve_bands_pure,
+                                     static_argnames=("statics", "inv_bool", "source_marg"))
 
     # ------------------------------------------------------------------ engine
     def _bands_in_turn(self, kwargs, solve_band) -> list:
