@@ -12,7 +12,8 @@ import json, os, numpy as np, jax
 import chromalens
 from chromalens.multiband import MultiLinear
 n = 24
-kwargs_data = {"image_data": np.random.default_rng(int(os.environ.get("DATA_SEED", "1"))).normal(0, 0.1, (n, n)),
+rng = np.random.default_rng(int(os.environ.get("DATA_SEED", "1")))
+kwargs_data = {"image_data": rng.normal(0, 0.1, (n, n)),
                "background_rms": 0.1, "exposure_time": 100.0,
                "transform_pix2angle": np.array([[-0.1, 0.0], [0.0, 0.1]]),
                "ra_at_xy_0": 1.15, "dec_at_xy_0": -1.15}

@@ -138,7 +138,9 @@ class ImageModel:
 
     def _reset_compiled(self) -> None:
         """(Re)create the compiled calls: they read the data, mask and PSF when they trace,
-        so :meth:`update_data` and :meth:`update_psf` must drop them."""
+        so :meth:`update_data` and :meth:`update_psf` must drop them (and the compiled batch
+        functions of ``log_likelihood_batch``)."""
+        self.__dict__.pop("_batch_cache", None)
         self._extended_images_jit = jax.jit(self._extended_images,
                                             static_argnames=("static", "unconvolved"))
         self._extended_basis_jit = jax.jit(self._extended_basis,

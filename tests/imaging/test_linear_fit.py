@@ -173,6 +173,10 @@ def test_updates_after_a_call_take_effect():
     PSF (the compiled call read them when it traced; it used to keep the old ones)."""
     pair = build_pair(Case(8, point_source="LENSED_POSITION"))
     first = pair.ours.likelihood_data_given_model(*pair.fresh())[0]
+    names = ("kwargs_lens", "kwargs_source", "kwargs_lens_light", "kwargs_ps")
+    params = dict(zip(names, pair.fresh(), strict=False))
+    assert pair.ours.log_likelihood_batch([params], params)[0] == pytest.approx(first,
+                                                                                 rel=1e-10)
     kwargs_data = copy.deepcopy(pair.kwargs_data)
     kwargs_data["image_data"] = 1.5 * kwargs_data["image_data"]
     pair.ours.update_data(ImageData(**copy.deepcopy(kwargs_data)))
@@ -181,6 +185,8 @@ def test_updates_after_a_call_take_effect():
     assert logL != pytest.approx(first, rel=1e-3)
     assert logL == pytest.approx(
         pair.reference().likelihood_data_given_model(*pair.fresh())[0], rel=RTOL)
+    assert pair.ours.log_likelihood_batch([params], params)[0] == pytest.approx(logL,
+                                                                                 rel=1e-10)
     kwargs_psf = {"psf_type": "GAUSSIAN", "fwhm": 0.3, "truncation": 3}
     pair.ours.update_psf(PSF(**kwargs_psf))
     pair.ref.update_psf(RefPSF(**kwargs_psf))
