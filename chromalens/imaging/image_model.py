@@ -419,7 +419,8 @@ class ImageModel:
         """Accepted for compatibility; chromalens keeps no point-source cache."""
 
     def update_psf(self, psf_class: PSF) -> None:
-        """Use another PSF for this band (rebuilds the numerics)."""
+        """Use another PSF for this band (rebuilds the numerics; functions already built by
+        ``log_likelihood_function`` keep the old PSF)."""
         self.PSF = psf_class
         self.PSF.set_pixel_size(self.Data.pixel_width)
         self.ImageNumerics = Numerics.from_kwargs(self.Data, self.PSF, self._kwargs_numerics)
@@ -427,7 +428,12 @@ class ImageModel:
         self._reset_compiled()
 
     def update_data(self, data_class: ImageData) -> None:
-        """Use other data on the same grid (same shape)."""
+        """Use other data on the same grid (same shape).
+
+        The class methods use the new data from the next call on. Functions already built by
+        ``log_likelihood_function`` / ``image_function`` keep the data they were built with
+        (they are pure); build them again.
+        """
         if (data_class.nx, data_class.ny) != (self.Data.nx, self.Data.ny):
             raise ValueError("update_data: the new data must have the same shape")
         self.Data = data_class
