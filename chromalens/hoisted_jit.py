@@ -10,7 +10,7 @@ over (moved to the device once) and calls one compiled evaluator of the traced p
 with them as arguments.
 
 Measured on the typical three-band JointLinear likelihood (2 cores, compiled program loaded
-from the persistent cache): peak resident memory 254 -> 236 MB; the program's constants
+from the persistent cache): peak resident memory 253 -> 236 MB; the program's constants
 were 1.4 MB (11 arrays). The same program now serves every data set of the same shapes, so
 the persistent cache also hits for new data.
 """

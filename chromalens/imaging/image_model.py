@@ -172,6 +172,7 @@ class ImageModel:
         self._mask_jnp = jax.device_put(mask)
         self._mask1d = mask.ravel()
         self._mask_index = np.flatnonzero(self._mask1d)
+        self._mask_index_jnp = jax.device_put(self._mask_index)
 
     # ------------------------------------------------------------------ pure engine
     def _static_of(self, kwargs_source, kwargs_lens_light, kwargs_extinction):

@@ -59,7 +59,6 @@ class ImageLinearFit(ImageModel):
 
     def _reset_compiled(self) -> None:
         super()._reset_compiled()
-        self._mask_index_jnp = jax.device_put(self._mask_index)
         self._call_jit = HoistedJit(self._solve_call,
                                     static_argnames=("static", "inv_bool", "source_marg"))
         self._response_jit = jax.jit(self._response_pure, static_argnames=("static",))
