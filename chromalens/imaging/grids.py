@@ -26,6 +26,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens._trace_sharing import shared
+
 __all__ = ["RegularGrid", "AdaptiveGrid", "block_mean", "subpixel_offsets"]
 
 
@@ -82,6 +84,27 @@ def _strided_block_mean_jvp(factor, primals, tangents):
     # per sub-pixel (the gradient of a shapelet likelihood spent most of its time there)
     (image,), (tangent,) = primals, tangents
     return _strided_block_mean(image, factor), _reduced_block_mean(tangent, factor)
+
+
+#: bytes of factor values (both stacks) that one tile of a factored basis reads: the tile's
+#: factors then stay in the cores' own caches while all its images are formed from them.
+#: Untiled, each image streams its two factor rows from the shared cache (66 shapelet images
+#: of 100 x 100 pixels at supersampling 2: 640 kB per image, 42 MB per call). Measured on a
+#: 2-core machine with 1 MB of L2 cache per core, single-band shapelet likelihood: 6.3 ms
+#: untiled, 5.4-5.5 ms with tiles of 0.5 MB, 5.3 ms with 1 or 2 MB, 6.1 ms with 3 MB
+FACTOR_TILE_BYTES = 2**20
+#: at most this many tiles (one compiled loop each); larger images get larger tiles
+MAX_FACTOR_TILES = 32
+
+
+def factored_tile_rows(basis, nx: int, factor: int, ny: int) -> int:
+    """Pixel rows per tile of :meth:`RegularGrid.factored_block_mean` (see
+    :data:`FACTOR_TILE_BYTES`)."""
+    rows_of_factors = basis.left.shape[0] + basis.right.shape[0]
+    itemsize = np.dtype(jnp.result_type(basis.left, basis.right)).itemsize
+    row_bytes = rows_of_factors * factor * factor * nx * itemsize
+    rows = max(1, FACTOR_TILE_BYTES // row_bytes)
+    return int(min(ny, max(rows, -(-ny // MAX_FACTOR_TILES))))
 
 
 def _check_mask(mask, shape: tuple[int, int], name: str) -> np.ndarray:
@@ -206,6 +229,44 @@ class RegularGrid(_GridBase):
         if s == 1:
             return image, None
         return block_mean(image, s, strided), (image if high_res_return else None)
+
+    def factored_block_mean(self, basis):
+        """Pixel images of a factored basis (the ``low`` of
+        :meth:`flux_array2image_low_high`), formed tile by tile of pixel rows.
+
+        Parameters
+        ----------
+        basis : FactoredBasis
+            Factors at :attr:`coordinates_evaluate`, shapes ``(F, N)`` and ``(G, N)``.
+
+        Returns
+        -------
+        array, shape (n, ny, nx)
+            Equal to ``block_mean`` of the super-images of ``basis.images()`` (the same
+            sums in the same order), each tile's products formed inside its binning (see
+            :data:`FACTOR_TILE_BYTES`). With ``flux_evaluate_indexes``, the images are formed
+            at once and scattered into the super-image.
+        """
+        s = self._supersampling_factor
+        if self._index is not None:
+            return self.flux_array2image_low_high(basis.images(), high_res_return=False,
+                                                  strided=True)[0]
+        # bands on grids of one layout share the result (their basis is one object)
+        key = ("factored block mean", self._ny, self._nx, s, basis.left_index,
+               basis.right_index)
+        return shared(key, (basis.left, basis.right), lambda: self._factored_tiles(basis))
+
+    def _factored_tiles(self, basis):
+        s = self._supersampling_factor
+        factors = basis.reshaped((self._ny * s, self._nx * s))
+        rows = factored_tile_rows(factors, self._nx, s, self._ny)
+        tiles = []
+        for start in range(0, self._ny, rows):
+            stop = min(start + rows, self._ny)
+            tile = factors.with_factors(factors.left[:, start * s:stop * s],
+                                        factors.right[:, start * s:stop * s])
+            tiles.append(block_mean(tile.images(), s, strided=True))
+        return tiles[0] if len(tiles) == 1 else jnp.concatenate(tiles, axis=-2)
 
 
 class AdaptiveGrid(_GridBase):

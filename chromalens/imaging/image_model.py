@@ -27,6 +27,7 @@ from ..data import PSF, ImageData
 from ..extinction import DifferentialExtinction
 from ..lens import LensModel
 from ..light import LightModel
+from ..light.factored_basis import FactoredBasis, block_images
 from ..point_source import PointSource
 from . import functional
 from .numerics import Numerics
@@ -227,25 +228,24 @@ class ImageModel:
         """Unit-amplitude images of every extended linear coefficient, (n_s + n_l, ny, nx)."""
         source_static, light_static, ext_static = static
         x, y, beta_x, beta_y = self._source_plane(kwargs_lens, plane)
-        blocks, fusible = [], []
+        blocks = []
         if self.SourceModel.profile_type_list:
             factor = self._extinction_factor(x, y, extinction, tau0_list, ext_static)
-            source_blocks, source_fusible = self.SourceModel.basis_blocks(
+            source_blocks = self.SourceModel.basis_blocks(
                 beta_x, beta_y, self.SourceModel.merge_static(source, source_static))
-            blocks += [block * factor for block in source_blocks]
-            fusible += source_fusible
+            blocks += [block.scaled(factor) if isinstance(block, FactoredBasis)
+                       else block * factor for block in source_blocks]
         if self.LensLightModel.profile_type_list:
-            light_blocks, light_fusible = self.LensLightModel.basis_blocks(
+            blocks += self.LensLightModel.basis_blocks(
                 x, y, self.LensLightModel.merge_static(light, light_static))
-            blocks += light_blocks
-            fusible += light_fusible
         if not blocks:
             return jnp.zeros((0, self.Data.ny, self.Data.nx))
         numerics = self.ImageNumerics
         if hasattr(numerics, "re_size_convolve_blocks"):
-            images = numerics.re_size_convolve_blocks(blocks, fusible, unconvolved=unconvolved)
+            images = numerics.re_size_convolve_blocks(blocks, unconvolved=unconvolved)
         else:
-            images = self._re_size_convolve_stack(jnp.concatenate(blocks, axis=0), unconvolved)
+            stack = jnp.concatenate([block_images(block) for block in blocks], axis=0)
+            images = self._re_size_convolve_stack(stack, unconvolved)
         return images * self._flux_scaling
 
     def _re_size_convolve_stack(self, stack, unconvolved: bool):

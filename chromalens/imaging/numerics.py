@@ -60,6 +60,7 @@ from chromalens.imaging.convolution import (
 )
 from chromalens.imaging.grids import AdaptiveGrid, RegularGrid
 from chromalens.imaging.point_source_rendering import PointSourceRendering
+from chromalens.light.factored_basis import FactoredBasis, block_images
 
 __all__ = ["NUMERICS_KEYS", "Numerics"]
 
@@ -359,22 +360,24 @@ class Numerics:
             raise ValueError(f"flux_stack must have shape (n, N), got {flux_stack.shape}")
         return self.re_size_convolve(flux_stack, unconvolved=unconvolved)
 
-    def re_size_convolve_blocks(self, blocks, fusible=None, unconvolved: bool = False):
+    def re_size_convolve_blocks(self, blocks, unconvolved: bool = False):
         """:meth:`re_size_convolve_stack` of the row-wise concatenation of ``blocks``.
 
         Parameters
         ----------
-        blocks : list of arrays, shape (n_i, N)
-            Surface brightness at :attr:`coordinates_evaluate`, one row per image.
-        fusible : list of bool, optional
-            Per block: its values are cheap products of stored factors (SHAPELETS). Such a
-            block is binned with strided slices that the compiler fuses into the block's
-            evaluation, so its super-sampled values never reach memory; the other blocks
-            are binned by a reduction. Default: none. Every block is binned on its own and
-            only the pixel images are stacked: a stacked ``(n, N)`` evaluation would be
-            shared between the threads one row (one profile) per thread, the slowest row
-            setting the pace. A fusible block is a basis of linearly independent images: with
-            a pixel-scale kernel it is convolved two images per complex FFT
+        blocks : list
+            One entry per light profile: an array of shape (n_i, N), the surface brightness
+            at :attr:`coordinates_evaluate` with one row per image, or a
+            :class:`~chromalens.light.factored_basis.FactoredBasis` with factors of shape
+            (F, N) and (G, N) (SHAPELETS). A factored block is binned by
+            :meth:`RegularGrid.factored_block_mean` (tile by tile of pixel rows, its images
+            never stored at sub-pixel resolution) or, on other grids and with sub-pixel
+            convolution, by strided slices fused into its products. The array blocks are
+            binned by a reduction. Every block is binned on its own and only the pixel images
+            are stacked: a stacked ``(n, N)`` evaluation would be shared between the threads
+            one row (one profile) per thread, the slowest row setting the pace. A factored
+            block is a basis of linearly independent images: with a pixel-scale kernel it is
+            convolved two images per complex FFT
             (:meth:`PixelKernelConvolution.convolution2d_paired`).
         unconvolved : bool
 
@@ -382,33 +385,35 @@ class Numerics:
         -------
         array, shape (sum n_i, ny, nx)
             Rows in the order of ``blocks``. With a pixel-scale kernel: one batched
-            convolution for the non-fusible blocks and one paired batched convolution per
-            fusible block; with other kernels, one batched convolution for all rows.
+            convolution for the array blocks and one paired batched convolution per
+            factored block; with other kernels, one batched convolution for all rows.
         """
-        blocks = [jnp.asarray(block) for block in blocks]
-        fusible = [False] * len(blocks) if fusible is None else [bool(f) for f in fusible]
-        if len(fusible) != len(blocks):
-            raise ValueError("fusible must have one entry per block")
-        for block in blocks:
-            if block.ndim != 2 or block.shape[-1] != self.num_evaluate:
-                raise ValueError(f"blocks must have shape (n, {self.num_evaluate}), "
-                                 f"got {block.shape}")
         high_res = self._high_res_return
-        lows, highs = [], []
-        for block, cheap in zip(blocks, fusible, strict=True):
-            low, high = self._grid.flux_array2image_low_high(
-                block, high_res_return=high_res, strided=cheap)
+        lows, highs, factored = [], [], []
+        for block in blocks:
+            is_factored = isinstance(block, FactoredBasis)
+            points = (block.left.shape[1:] + block.right.shape[1:] if is_factored
+                      else jnp.shape(block)[1:])
+            if len(points) != (2 if is_factored else 1) or set(points) != {self.num_evaluate}:
+                raise ValueError(f"blocks must have shape (n, {self.num_evaluate}), or factors "
+                                 f"of shape (F, {self.num_evaluate}); got points {points}")
+            if is_factored and not high_res and hasattr(self._grid, "factored_block_mean"):
+                low, high = self._grid.factored_block_mean(block), None
+            else:
+                low, high = self._grid.flux_array2image_low_high(
+                    block_images(block), high_res_return=high_res, strided=is_factored)
             lows.append(low)
             highs.append(high)
+            factored.append(is_factored)
         if not unconvolved and isinstance(self._conv, PixelKernelConvolution):
-            # pixel-scale kernel: each cheap block (a basis of independent images) is
+            # pixel-scale kernel: each factored block (a basis of independent images) is
             # convolved two images per complex FFT; the other blocks together, one per FFT
             # (equal profiles stay bit-identical, so a repeated profile stays singular)
-            heavy = [low for low, cheap in zip(lows, fusible, strict=True) if not cheap]
+            heavy = [low for low, paired in zip(lows, factored, strict=True) if not paired]
             heavy = self._conv.convolution2d(jnp.concatenate(heavy)) if heavy else None
             images, row = [], 0
-            for low, cheap in zip(lows, fusible, strict=True):
-                if cheap:
+            for low, paired in zip(lows, factored, strict=True):
+                if paired:
                     images.append(self._conv.convolution2d_paired(low))
                 else:
                     images.append(heavy[row:row + low.shape[0]])

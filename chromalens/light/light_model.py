@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from chromalens._trace_sharing import shared
+from chromalens.light.factored_basis import block_images
 from chromalens.light.profiles import get_profile
 
 KwargsList = Sequence[dict[str, Any]]
@@ -325,6 +326,10 @@ class LightModel:
             if selected:
                 profile = self._profiles[index]
                 params = self._params(index, kwargs_list[index])
+                factors = getattr(profile, "basis_factors", None)
+                if factors is not None:
+                    blocks.append(factors(x, y, params, self._options[index]))
+                    continue
                 block = profile.basis(x, y, params, self._options[index])
                 blocks.append(jnp.reshape(block, (-1,) + jnp.shape(x)))
         return blocks
@@ -333,29 +338,28 @@ class LightModel:
         blocks = self._basis_blocks_impl(x, y, dynamic, static, selection)
         if not blocks:
             return jnp.zeros((0,) + jnp.shape(x))
-        return jnp.concatenate(blocks, axis=0)
+        return jnp.concatenate([block_images(block) for block in blocks], axis=0)
 
-    def basis_blocks(self, x, y, kwargs_list: KwargsList) -> tuple[list, list]:
+    def basis_blocks(self, x, y, kwargs_list: KwargsList) -> list:
         """:meth:`basis_stack` before the concatenation (pure).
 
         Returns
         -------
-        blocks : list of arrays, shape ``(n_linear_i, *x.shape)``, one per profile
-        fusible : list of bool
-            Per profile: its basis images are cheap products of stored factors (SHAPELETS),
-            best evaluated inside their consumer (see ``Numerics.re_size_convolve_blocks``).
+        list, one entry per profile:
+            an array of shape ``(n_linear_i, *x.shape)``, or, for a profile whose images are
+            products of two stacks of factors (SHAPELETS), a
+            :class:`~chromalens.light.factored_basis.FactoredBasis` of points ``x.shape``,
+            best formed inside its consumer (``Numerics.re_size_convolve_blocks``).
         """
         self._check_kwargs(kwargs_list, require_amp=False)
         dynamic, static = self.split_static(self._filled(kwargs_list, drop_amp=True))
         selection = self._selection(None)
         # one evaluation per traced program for bands sharing coordinates and parameters
-        blocks = list(shared(
+        return list(shared(
             ("light basis", tuple(self.profile_type_list), repr(self._options), static,
              selection),
             (x, y, dynamic),
             lambda: self._basis_blocks_impl(x, y, dynamic, static, selection)))
-        fusible = [bool(getattr(profile, "FUSIBLE_BASIS", False)) for profile in self._profiles]
-        return blocks, fusible
 
     def basis_contracted(self, x, y, kwargs_list: KwargsList, amplitudes, start: int = 0):
         """``amplitudes @ basis_stack``: the summed surface brightness of every profile for
@@ -383,7 +387,7 @@ class LightModel:
         """
         counts = self.num_param_linear_list(kwargs_list)
         contracts = [getattr(profile, "basis_contract", None) for profile in self._profiles]
-        blocks = (self.basis_blocks(x, y, kwargs_list)[0] if None in contracts
+        blocks = (self.basis_blocks(x, y, kwargs_list) if None in contracts
                   else [None] * len(counts))  # unit images only where they are used
         xs, ys = self._coordinates(x, y)
         filled = self._filled(kwargs_list, drop_amp=True)
@@ -396,7 +400,7 @@ class LightModel:
                 images = images + contract(xs, ys, self._params(index, filled[index]),
                                            coefficients, self._options[index])
             else:
-                images = images + jnp.tensordot(coefficients, block, axes=1)
+                images = images + jnp.tensordot(coefficients, block_images(block), axes=1)
         return images, start
 
     def surface_brightness(self, x, y, kwargs_list: KwargsList, k=None):

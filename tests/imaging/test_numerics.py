@@ -26,6 +26,7 @@ from chromalens.data import PSF, ImageData
 from chromalens.imaging.convolution import GaussianConvolution, next_fast_len, split_kernel
 from chromalens.imaging.numerics import NUMERICS_KEYS, Numerics
 from chromalens.imaging.point_source_rendering import placement_matrix
+from chromalens.light.factored_basis import FactoredBasis
 
 RTOL_MAX = 1e-12
 PIXEL = 0.1
@@ -274,25 +275,73 @@ def test_non_square_image():
 
 
 # ---------------------------------------------------------------- batching and jax
+def _random_factored(rng, points: int, n: int = 5) -> FactoredBasis:
+    """A factored basis of ``n`` distinct images from 3 x 4 random factor rows."""
+    pairs = [(a, b) for a in range(3) for b in range(4)][:n]
+    return FactoredBasis(jnp.asarray(rng.normal(size=(3, points))),
+                         jnp.asarray(rng.normal(size=(4, points))),
+                         np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
+
+
 @pytest.mark.parametrize("supersampling_convolution", [False, True])
 def test_blocks_equal_stack(supersampling_convolution):
-    """Blocks resized one by one (cheap blocks with the strided binning) give the images of
-    the stacked call, rows in block order."""
+    """Blocks resized one by one (factored blocks tile by tile, or with the strided binning
+    under sub-pixel convolution) give the images of the stacked call, rows in block order."""
     rng = np.random.default_rng(43)
     _, data = _data_pair(rng, ny=14, nx=23)
     _, psf = _psf_pair("PIXEL", rng)
     numerics = Numerics(data, psf, supersampling_factor=3,
                         supersampling_convolution=supersampling_convolution)
     ra, dec = numerics.coordinates_evaluate
-    rows = np.stack([_random_light(rng)(ra, dec) for _ in range(6)])
-    blocks = [rows[:1], rows[1:4], rows[4:5], rows[5:]]
-    fusible = [False, True, False, True]
-    expected = np.asarray(numerics.re_size_convolve_stack(rows))
-    got = np.asarray(jax.jit(lambda *b: numerics.re_size_convolve_blocks(list(b), fusible))(
-        *blocks))
+    rows = np.stack([_random_light(rng)(ra, dec) for _ in range(2)])
+    factored = [_random_factored(rng, ra.size, n) for n in (3, 5)]
+    blocks = [rows[:1], factored[0], rows[1:], factored[1]]
+    stack = np.concatenate([rows[:1], factored[0].images(), rows[1:], factored[1].images()])
+    expected = np.asarray(numerics.re_size_convolve_stack(stack))
+    got = np.asarray(jax.jit(lambda b: numerics.re_size_convolve_blocks(b))(blocks))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14 * np.max(np.abs(expected)))
-    with pytest.raises(ValueError, match="one entry per block"):
-        numerics.re_size_convolve_blocks(blocks, fusible[:2])
+    with pytest.raises(ValueError, match="blocks must have shape"):
+        numerics.re_size_convolve_blocks([rows[:, :-1]])
+    short = factored[0].with_factors(factored[0].left[:, :-1], factored[0].right[:, :-1])
+    with pytest.raises(ValueError, match="blocks must have shape"):
+        numerics.re_size_convolve_blocks([short])
+
+
+@pytest.mark.parametrize("tile_bytes", [1, 5000, 2**30])
+@pytest.mark.parametrize("supersampling_factor", [1, 3])
+def test_factored_block_mean_equals_block_mean(monkeypatch, tile_bytes, supersampling_factor):
+    """Tiles of one pixel row, of uneven height (the last one shorter) and one tile give the
+    block means of the formed images; a grid with flux_evaluate_indexes forms them at once."""
+    from chromalens.imaging import grids
+
+    monkeypatch.setattr(grids, "FACTOR_TILE_BYTES", tile_bytes)
+    rng = np.random.default_rng(tile_bytes + supersampling_factor)
+    s, ny, nx = supersampling_factor, 11, 9
+    grid = grids.RegularGrid(nx, ny, np.eye(2) * 0.1, -0.5, -0.6, s)
+    basis = _random_factored(rng, grid.num_evaluate)
+    rows = grids.factored_tile_rows(basis, nx, s, ny)
+    assert rows == {1: 1, 5000: max(1, 5000 // (7 * s * s * nx * 8)), 2**30: ny}[tile_bytes]
+    expected = np.asarray(grids.block_mean(basis.images().reshape(-1, ny * s, nx * s), s))
+    got = np.asarray(jax.jit(grid.factored_block_mean)(basis))
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-14)
+    mask = rng.random((ny, nx)) < 0.7
+    masked = grids.RegularGrid(nx, ny, np.eye(2) * 0.1, -0.5, -0.6, s,
+                               flux_evaluate_indexes=mask)
+    basis = _random_factored(rng, masked.num_evaluate)
+    expected = masked.flux_array2image_low_high(basis.images(), high_res_return=False)[0]
+    np.testing.assert_allclose(np.asarray(masked.factored_block_mean(basis)),
+                               np.asarray(expected), rtol=1e-14, atol=1e-14)
+
+
+def test_factored_tiles_are_capped(monkeypatch):
+    """No more than MAX_FACTOR_TILES tiles, however small the tile budget."""
+    from chromalens.imaging import grids
+
+    monkeypatch.setattr(grids, "FACTOR_TILE_BYTES", 1)
+    basis = _random_factored(np.random.default_rng(0), 4)
+    rows = grids.factored_tile_rows(basis, nx=10, factor=2, ny=100)
+    assert rows == -(-100 // grids.MAX_FACTOR_TILES)
+    assert -(-100 // rows) <= grids.MAX_FACTOR_TILES
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 66])
@@ -323,9 +372,9 @@ def test_repeated_profile_rows_stay_bit_identical():
     numerics = Numerics(data, psf, supersampling_factor=2)
     ra, dec = numerics.coordinates_evaluate
     light = _random_light(rng)(ra, dec)[None]
-    basis = np.stack([_random_light(rng)(ra, dec) for _ in range(4)])
-    images = np.asarray(jax.jit(lambda *b: numerics.re_size_convolve_blocks(
-        list(b), [False, False, True]))(light, light.copy(), basis))
+    basis = _random_factored(rng, ra.size, 4)
+    images = np.asarray(jax.jit(lambda b: numerics.re_size_convolve_blocks(b))(
+        [light, light.copy(), basis]))
     np.testing.assert_array_equal(images[0], images[1])
 
 

@@ -52,6 +52,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens.light.factored_basis import FactoredBasis
+
 NAME = "SHAPELETS"
 PARAM_NAMES: tuple[str, ...] = ("amp", "n_max", "beta", "center_x", "center_y")
 DEFAULTS: dict[str, float] = {"center_x": 0.0, "center_y": 0.0}
@@ -60,9 +62,6 @@ OPTIONS: dict = {}
 STATIC_KEYS: tuple[str, ...] = ("n_max",)
 #: ``amp`` is always an array (also for ``n_max = 0``), as in the reference's ``update_linear``
 SCALAR_AMP = False
-#: the basis images are products of two stored Hermite stacks: cheap to recompute inside their
-#: consumer (the pixel binning), where the compiler fuses them (see ``LightModel.basis_blocks``)
-FUSIBLE_BASIS = True
 
 #: the reference's stability cut: phi_n(u) = 0 for u >= CUT_SCALE * sqrt(n + 2)
 CUT_SCALE = 5.0
@@ -158,6 +157,22 @@ def num_linear(p: dict, opts: dict | None = None) -> int:
     return num_basis(static_n_max(p["n_max"]))
 
 
+def basis_factors(x, y, p: dict, opts: dict | None = None) -> FactoredBasis:
+    """The basis images as products of the two Hermite stacks (see :func:`basis`).
+
+    Returns
+    -------
+    FactoredBasis
+        ``left = phi_n(u)`` and ``right = phi_n(v)``, each of shape ``(n_max + 1, *x.shape)``,
+        with the row pairs ``(n1, n2)`` of :func:`index_pairs`: image ``k`` is
+        ``left[n1[k]] * right[n2[k]]``.
+    """
+    n_max = static_n_max(p["n_max"])
+    phi_x, phi_y = _hermite_stacks(x, y, p, n_max)
+    n1, n2 = index_pairs(n_max)
+    return FactoredBasis(phi_x, phi_y, n1, n2)
+
+
 def basis(x, y, p: dict, opts: dict | None = None):
     """All shapelet basis images at unit amplitude, in the reference's order.
 
@@ -172,10 +187,7 @@ def basis(x, y, p: dict, opts: dict | None = None):
     -------
     array of shape ``(num_basis(n_max), *x.shape)``.
     """
-    n_max = static_n_max(p["n_max"])
-    phi_x, phi_y = _hermite_stacks(x, y, p, n_max)
-    n1, n2 = index_pairs(n_max)
-    return phi_x[n1] * phi_y[n2]
+    return basis_factors(x, y, p, opts).images()
 
 
 def basis_contract(x, y, p: dict, coefficients, opts: dict | None = None):
