@@ -30,12 +30,19 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 
 import jax
 
 #: glibc's mmap and trim thresholds set by :func:`tune_cpu_runtime`, bytes
 MALLOC_RETAIN_BYTES = 512 * 2**20
+
+@functools.cache
+def on_cpu() -> bool:
+    """Whether JAX's default backend is the CPU (programs traced now will run there)."""
+    return jax.default_backend() == "cpu"
+
 
 # mallopt parameter numbers (glibc's malloc.h)
 _M_TRIM_THRESHOLD = -1

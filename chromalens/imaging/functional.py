@@ -31,6 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from chromalens.cpu_runtime import on_cpu
+
 __all__ = ["KWARGS_NAMES", "FunctionalSpec", "batch_function", "log_likelihood_batch",
            "prepare", "pure_error_map", "pure_inputs", "stack_parameter_sets"]
 
@@ -100,11 +102,6 @@ def solve_band(model, kwargs: dict, spec: FunctionalSpec, linear_prior=None,
     return logL, param, cov, image, error
 
 
-@functools.cache
-def _on_cpu() -> bool:
-    return jax.default_backend() == "cpu"
-
-
 def fetch(outputs):
     """Device outputs -> writable numpy copies.
 
@@ -112,7 +109,7 @@ def fetch(outputs):
     host memory and ``jax.device_get``'s batching costs more than it saves (measured: 39 us
     for two small outputs against 4 us for plain copies).
     """
-    if _on_cpu():
+    if on_cpu():
         return jax.tree.map(np.array, outputs)
     return jax.tree.map(np.array, jax.device_get(outputs))
 
@@ -265,7 +262,7 @@ class BatchFunction:
     """
 
     def __init__(self, function, chunk_size: int | None = None):
-        self._automatic = chunk_size is None and _on_cpu()
+        self._automatic = chunk_size is None and on_cpu()
         if chunk_size is None:
             chunk_size = default_chunk_size()
         if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
