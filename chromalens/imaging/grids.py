@@ -266,7 +266,7 @@ class RegularGrid(_GridBase):
             tile = factors.with_factors(factors.left[:, start * s:stop * s],
                                         factors.right[:, start * s:stop * s])
             tiles.append(block_mean(tile.images(), s, strided=True))
-        return tiles[0] if len(tiles) == 1 else jnp.concatenate(tiles, axis=-2)
+        return jnp.concatenate(tiles, axis=-2)
 
 
 class AdaptiveGrid(_GridBase):

@@ -392,11 +392,11 @@ class Numerics:
         lows, highs, factored = [], [], []
         for block in blocks:
             is_factored = isinstance(block, FactoredBasis)
-            points = (block.left.shape[1:] + block.right.shape[1:] if is_factored
-                      else jnp.shape(block)[1:])
-            if len(points) != (2 if is_factored else 1) or set(points) != {self.num_evaluate}:
+            arrays = (block.left, block.right) if is_factored else (block,)
+            shapes = [jnp.shape(array) for array in arrays]
+            if any(len(shape) != 2 or shape[1] != self.num_evaluate for shape in shapes):
                 raise ValueError(f"blocks must have shape (n, {self.num_evaluate}), or factors "
-                                 f"of shape (F, {self.num_evaluate}); got points {points}")
+                                 f"of shape (F, {self.num_evaluate}); got {shapes}")
             if is_factored and not high_res and hasattr(self._grid, "factored_block_mean"):
                 low, high = self._grid.factored_block_mean(block), None
             else:

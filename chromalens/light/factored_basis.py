@@ -53,11 +53,6 @@ class FactoredBasis:
     def tree_unflatten(cls, indices, factors):
         return cls(*factors, *indices)
 
-    @property
-    def num_images(self) -> int:
-        """Number of images ``n``."""
-        return len(self.left_index)
-
     def images(self) -> jax.Array:
         """All images at once, shape ``(n, *points)``."""
         return (self.left[np.asarray(self.left_index, dtype=np.int32)]

@@ -297,6 +297,31 @@ def _three_bands_with_a_shapelet_source(n=60, pixel=0.055):
     return bands, kwargs_model, params
 
 
+@pytest.mark.parametrize("cls", [MultiLinear, JointLinear])
+def test_bands_on_one_grid_share_the_binned_shapelet_basis(cls):
+    """Bands on one grid bin their factored shapelet basis once per traced program
+    (RegularGrid.factored_block_mean through _trace_sharing.shared): tiled once per band,
+    the compiler did not merge the copies, and the three-band likelihood lost its shared
+    forward FFT (16 ms instead of 12)."""
+    from chromalens.imaging.grids import RegularGrid
+
+    multi_band_list, kwargs_model, params = _three_bands_with_a_shapelet_source()
+
+    def trace():
+        model = cls(copy.deepcopy(multi_band_list), kwargs_model)
+        jax.make_jaxpr(model.log_likelihood_function(params))(params)
+
+    spy = mock.patch.object(RegularGrid, "_factored_tiles", autospec=True,
+                            side_effect=RegularGrid._factored_tiles)
+    with spy as shared_calls:
+        trace()
+    with spy as separate_calls, mock.patch("chromalens.imaging.grids.shared",
+                                           lambda key, inputs, compute: compute()):
+        trace()
+    assert shared_calls.call_count == 1
+    assert separate_calls.call_count == 3
+
+
 @pytest.mark.parametrize("cls", CLASSES)
 def test_bands_take_turns(cls):
     """Each band's convolution waits for the previous band (chromalens._trace_sharing.gate),

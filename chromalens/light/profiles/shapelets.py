@@ -199,38 +199,30 @@ def basis_contract(x, y, p: dict, coefficients, opts: dict | None = None):
 
     Returns an array of shape ``(J, *x.shape)``.
     """
-    n_max = static_n_max(p["n_max"])
-    phi_x, phi_y = _hermite_stacks(x, y, p, n_max)
-    n1, n2 = index_pairs(n_max)
+    factors = basis_factors(x, y, p, opts)
+    n_rows = factors.left.shape[0]
     coefficients = jnp.asarray(coefficients)
-    matrices = jnp.zeros((coefficients.shape[0], n_max + 1, n_max + 1),
-                         dtype=jnp.result_type(coefficients, phi_x))
-    matrices = matrices.at[:, n1, n2].set(coefficients)
-    shape = phi_x.shape[1:]
-    images = jnp.einsum("in,jik,kn->jn", phi_x.reshape(n_max + 1, -1), matrices,
-                        phi_y.reshape(n_max + 1, -1))
+    matrices = jnp.zeros((coefficients.shape[0], n_rows, n_rows),
+                         dtype=jnp.result_type(coefficients, factors.left))
+    matrices = matrices.at[:, np.asarray(factors.left_index),
+                           np.asarray(factors.right_index)].set(coefficients)
+    shape = factors.left.shape[1:]
+    # contractions (dot_general), not an elementwise reduction: XLA then materialises the two
+    # Hermite stacks once instead of re-running the recurrence inside a fused reduction
+    images = jnp.einsum("in,jik,kn->jn", factors.left.reshape(n_rows, -1), matrices,
+                        factors.right.reshape(n_rows, -1))
     return images.reshape((coefficients.shape[0],) + shape)
 
 
 def surface_brightness(x, y, p: dict, opts: dict | None = None):
     """Shapelet surface brightness ``sum_k amp_k phi_n1(k)(u) phi_n2(k)(v)`` (flux / arcsec^2).
 
-    Evaluated as ``sum_ij phi_i(u) A_ij phi_j(v)`` with ``A`` the triangular coefficient matrix,
-    so the ``num_basis`` basis images are never materialised. Returns an array like ``x``.
+    Evaluated as ``sum_ij phi_i(u) A_ij phi_j(v)`` with ``A`` the triangular coefficient matrix
+    (:func:`basis_contract` of one coefficient row), so the ``num_basis`` basis images are
+    never materialised. Returns an array like ``x``.
     """
-    n_max = static_n_max(p["n_max"])
-    amp = _amp_vector(p, n_max)
-    phi_x, phi_y = _hermite_stacks(x, y, p, n_max)
-    n1, n2 = index_pairs(n_max)
-    coefficients = jnp.zeros((n_max + 1, n_max + 1), dtype=jnp.result_type(amp, phi_x))
-    coefficients = coefficients.at[n1, n2].set(amp)
-    shape = phi_x.shape[1:]
-    phi_x = phi_x.reshape(n_max + 1, -1)
-    phi_y = phi_y.reshape(n_max + 1, -1)
-    # contractions (dot_general), not an elementwise reduction: XLA then materialises the two
-    # Hermite stacks once instead of re-running the recurrence inside a fused reduction
-    flux = jnp.einsum("in,ij,jn->n", phi_x, coefficients, phi_y)
-    return jnp.nan_to_num(flux).reshape(shape)
+    amp = _amp_vector(p, static_n_max(p["n_max"]))
+    return jnp.nan_to_num(basis_contract(x, y, p, amp[None], opts)[0])
 
 
 def total_flux(p: dict, opts: dict | None = None):
