@@ -302,7 +302,7 @@ class SubgridKernelConvolution:
         -------
         array, shape (..., ny, nx)
         """
-        out = block_mean(self._high_conv.convolution2d(image_high_res), self._s, strided=True)
+        out = block_mean(self._high_conv.convolution2d(image_high_res), self._s, "strided")
         if self._low_conv is not None:
             out = out + self._low_conv.convolution2d(image_low_res)
         return out
@@ -384,7 +384,7 @@ class GaussianConvolution:
     def re_size_convolve(self, image_low_res, image_high_res):
         """Convolved pixel image, shape (..., ny, nx)."""
         if self._supersampled:
-            return block_mean(self.convolution2d(image_high_res), self._s, strided=True)
+            return block_mean(self.convolution2d(image_high_res), self._s, "strided")
         return self.convolution2d(image_low_res)
 
 
@@ -461,6 +461,6 @@ class AdaptiveConvolution:
         full = self._low_conv.convolution2d(image_low_res)
         high = block_mean(
             self._high_partial.convolution2d(image_high_res * self._supersampled_high), self._s,
-            strided=True)
+            "strided")
         low = self._low_partial.convolution2d(image_low_res * self._supersampled)
         return full + self._compute * (high - low)

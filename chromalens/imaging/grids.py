@@ -37,35 +37,66 @@ def subpixel_offsets(supersampling_factor: int) -> np.ndarray:
     return (np.arange(s) + 0.5) / s - 0.5
 
 
-def block_mean(image, factor: int, strided: bool = False):
+#: ways :func:`block_mean` can bin (see there)
+BINNING_METHODS = ("contract", "reduce", "strided")
+
+
+def block_mean(image, factor: int, method: str = "contract"):
     """Mean over ``factor x factor`` blocks of the last two axes.
 
     Parameters
     ----------
     image : array, shape (..., ny * factor, nx * factor)
     factor : int
-    strided : bool
-        Sum ``factor^2`` strided slices instead of reducing a reshaped array. Same numbers
-        (to round-off), different code from the compiler: the sum of slices fuses with the
-        producer of ``image`` (several times faster for a stored image, or for a cheap
-        producer such as shapelet products), while the reduction keeps an expensive producer
-        (ray shooting, Sérsic) in its own vectorised pass.
+    method : {'contract', 'reduce', 'strided'}
+        The code handed to the compiler; the numbers agree to round-off.
+
+        * ``'contract'``: contract the reshaped image with the weights ``1/factor`` along
+          the sub-pixel columns (a small matrix product), then add the sub-pixel rows. An
+          expensive producer (ray shooting, Sérsic) keeps its own vectorised pass and the
+          binning costs a few microseconds. Measured on a 2-core machine, a single-band
+          Sérsic likelihood (100 x 100 pixels, supersampling 2): 0.88-0.92 against
+          1.08-1.12 ms with ``'reduce'``, whose reduction XLA hands to a library kernel
+          (YNNPACK) that splits 40 000 values over two threads and waits for them (about
+          60 us per image); three typical bands 1.10-1.14 against 1.26-1.30 ms.
+        * ``'reduce'``: a reduction of the reshaped array.
+        * ``'strided'``: a sum of ``factor^2`` strided slices, which fuses with the producer
+          of ``image`` (several times faster for a stored image, or for a cheap producer such
+          as shapelet products; slow for an expensive producer, evaluated at strided points).
 
     Returns
     -------
     array, shape (..., ny, nx)
     """
+    if method not in BINNING_METHODS:
+        raise ValueError(f"block_mean: method must be one of {BINNING_METHODS}, got {method!r}")
     if factor == 1:
         return image
-    if strided:
+    if method == "strided":
         return _strided_block_mean(image, factor)
+    if method == "contract":
+        return _contracted_block_mean(image, factor)
     return _reduced_block_mean(image, factor)
 
 
-def _reduced_block_mean(image, factor: int):
+def _blocks(image, factor: int):
     *batch, n_rows, n_cols = image.shape
-    blocks = image.reshape(*batch, n_rows // factor, factor, n_cols // factor, factor)
-    return blocks.mean(axis=(-3, -1))
+    return image.reshape(*batch, n_rows // factor, factor, n_cols // factor, factor)
+
+
+def _reduced_block_mean(image, factor: int):
+    return _blocks(image, factor).mean(axis=(-3, -1))
+
+
+def _contracted_block_mean(image, factor: int):
+    # the sub-pixel columns (the contiguous axis) by a product with the weights, then the
+    # sub-pixel rows as a sum of whole rows (no transposed copy)
+    weights = jnp.full((factor,), 1.0 / factor, dtype=image.dtype)
+    columns = jnp.einsum("...yixj,j->...yix", _blocks(image, factor), weights)
+    total = columns[..., 0, :]
+    for row in range(1, factor):
+        total = total + columns[..., row, :]
+    return total / factor
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
@@ -206,7 +237,7 @@ class RegularGrid(_GridBase):
         return flat.reshape(batch + (self._ny * s, self._nx * s))
 
     def flux_array2image_low_high(self, flux_array, high_res_return: bool = True,
-                                  strided: bool = False):
+                                  binning: str = "contract"):
         """Pixel image and (optionally) super-image from the evaluated values.
 
         Parameters
@@ -215,8 +246,8 @@ class RegularGrid(_GridBase):
             Surface brightness at :attr:`coordinates_evaluate`.
         high_res_return : bool
             Also return the super-image (only when ``s > 1``).
-        strided : bool
-            Binning code for a cheap producer (see :func:`block_mean`).
+        binning : {'contract', 'reduce', 'strided'}
+            Binning code (see :func:`block_mean`).
 
         Returns
         -------
@@ -228,7 +259,7 @@ class RegularGrid(_GridBase):
         s = self._supersampling_factor
         if s == 1:
             return image, None
-        return block_mean(image, s, strided), (image if high_res_return else None)
+        return block_mean(image, s, binning), (image if high_res_return else None)
 
     def factored_block_mean(self, basis):
         """Pixel images of a factored basis (the ``low`` of
@@ -250,7 +281,7 @@ class RegularGrid(_GridBase):
         s = self._supersampling_factor
         if self._index is not None:
             return self.flux_array2image_low_high(basis.images(), high_res_return=False,
-                                                  strided=True)[0]
+                                                  binning="strided")[0]
         # bands on grids of one layout share the result (their basis is one object)
         key = ("factored block mean", self._ny, self._nx, s, basis.left_index,
                basis.right_index)
@@ -265,7 +296,7 @@ class RegularGrid(_GridBase):
             stop = min(start + rows, self._ny)
             tile = factors.with_factors(factors.left[:, start * s:stop * s],
                                         factors.right[:, start * s:stop * s])
-            tiles.append(block_mean(tile.images(), s, strided=True))
+            tiles.append(block_mean(tile.images(), s, "strided"))
         return jnp.concatenate(tiles, axis=-2)
 
 
@@ -319,14 +350,14 @@ class AdaptiveGrid(_GridBase):
         self._high_sub_index = (rows * (self._nx * s) + cols).ravel()
 
     def flux_array2image_low_high(self, flux_array, high_res_return: bool = True,
-                                  strided: bool = False):
+                                  binning: str = "contract"):
         """Pixel image (supersampled pixels averaged) and the partial super-image.
 
         Parameters
         ----------
         flux_array : array, shape (..., N)
         high_res_return : bool
-        strided : bool
+        binning : str
             Accepted for the regular grid's signature (no effect here).
 
         Returns

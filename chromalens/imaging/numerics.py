@@ -373,7 +373,11 @@ class Numerics:
             :meth:`RegularGrid.factored_block_mean` (tile by tile of pixel rows, its images
             never stored at sub-pixel resolution) or, on other grids and with sub-pixel
             convolution, by strided slices fused into its products. The array blocks are
-            binned by a reduction. Every block is binned on its own and only the pixel images
+            binned by a contraction (``block_mean(..., 'contract')``), or by a reduction in a
+            call that also has a factored block: there the contraction changes XLA's
+            schedule of the whole program so that it runs the paired FFT chains one after
+            the other (measured, single-band shapelet likelihood: 5.7 against 5.0 ms).
+            Every block is binned on its own and only the pixel images
             are stacked: a stacked ``(n, N)`` evaluation would be shared between the threads
             one row (one profile) per thread, the slowest row setting the pace. A factored
             block is a basis of linearly independent images: with a pixel-scale kernel it is
@@ -389,6 +393,8 @@ class Numerics:
             factored block; with other kernels, one batched convolution for all rows.
         """
         high_res = self._high_res_return
+        dense_binning = ("reduce" if any(isinstance(block, FactoredBasis) for block in blocks)
+                         else "contract")
         lows, highs, factored = [], [], []
         for block in blocks:
             is_factored = isinstance(block, FactoredBasis)
@@ -401,7 +407,8 @@ class Numerics:
                 low, high = self._grid.factored_block_mean(block), None
             else:
                 low, high = self._grid.flux_array2image_low_high(
-                    block_images(block), high_res_return=high_res, strided=is_factored)
+                    block_images(block), high_res_return=high_res,
+                    binning="strided" if is_factored else dense_binning)
             lows.append(low)
             highs.append(high)
             factored.append(is_factored)

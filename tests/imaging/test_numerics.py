@@ -379,22 +379,33 @@ def test_repeated_profile_rows_stay_bit_identical():
 
 
 @pytest.mark.parametrize("factor", [2, 3, 5])
-def test_block_mean_strided_equals_reshape(factor):
-    from chromalens.imaging.grids import block_mean
+def test_block_mean_methods_equal_reshape(factor):
+    from chromalens.imaging.grids import BINNING_METHODS, block_mean
 
     image = np.random.default_rng(factor).normal(size=(3, 4 * factor, 7 * factor))
     expected = image.reshape(3, 4, factor, 7, factor).mean(axis=(2, 4))
-    for strided in (False, True):
-        np.testing.assert_allclose(np.asarray(block_mean(image, factor, strided)), expected,
+    for method in BINNING_METHODS:
+        np.testing.assert_allclose(np.asarray(block_mean(image, factor, method)), expected,
                                    rtol=1e-14, atol=1e-15)
+        # under jit and with a batch axis (vmap) too
+        np.testing.assert_allclose(
+            np.asarray(jax.jit(jax.vmap(lambda x, m=method: block_mean(x, factor, m)))(
+                image[None])[0]), expected, rtol=1e-14, atol=1e-15)
+
+
+def test_block_mean_refuses_an_unknown_method():
+    from chromalens.imaging.grids import block_mean
+
+    with pytest.raises(ValueError, match="method must be one of"):
+        block_mean(np.zeros((4, 4)), 2, "sum")
 
 
 @pytest.mark.parametrize("factor", [2, 3])
 def test_block_mean_derivatives(factor):
-    """Both binnings have the same derivatives in both modes: forward mode gives the binned
+    """The binnings have the same derivatives in both modes: forward mode gives the binned
     tangent, reverse mode spreads each pixel's cotangent evenly over its sub-pixels (the
     strided binning's tangent is computed by the reduction, whose transpose is a broadcast)."""
-    from chromalens.imaging.grids import block_mean
+    from chromalens.imaging.grids import BINNING_METHODS, block_mean
 
     rng = np.random.default_rng(10 + factor)
     image = jnp.asarray(rng.normal(size=(2, 3 * factor, 5 * factor)))
@@ -403,20 +414,21 @@ def test_block_mean_derivatives(factor):
     expected_tangent = np.asarray(tangent).reshape(2, 3, factor, 5, factor).mean(axis=(2, 4))
     expected_gradient = np.repeat(np.repeat(np.asarray(weights), factor, axis=1), factor,
                                   axis=2) / factor**2
-    for strided in (False, True):
-        value, jvp = jax.jvp(lambda x, s=strided: block_mean(x, factor, s), (image,), (tangent,))
-        np.testing.assert_array_equal(np.asarray(value),
-                                      np.asarray(block_mean(image, factor, strided)))
+    for method in BINNING_METHODS:
+        value, jvp = jax.jvp(lambda x, m=method: block_mean(x, factor, m), (image,), (tangent,))
+        np.testing.assert_allclose(np.asarray(value),
+                                   np.asarray(block_mean(image, factor, method)),
+                                   rtol=1e-15, atol=1e-16)
         np.testing.assert_allclose(np.asarray(jvp), expected_tangent, rtol=1e-14, atol=1e-15)
-        gradient = jax.grad(lambda x, s=strided: jnp.sum(weights * block_mean(x, factor, s)))(
+        gradient = jax.grad(lambda x, m=method: jnp.sum(weights * block_mean(x, factor, m)))(
             image)
         np.testing.assert_allclose(np.asarray(gradient), expected_gradient, rtol=1e-14,
                                    atol=1e-16)
-        if strided:  # no sub-pixel-sized padding in the reverse pass
+        if method == "strided":  # no sub-pixel-sized padding in the reverse pass
             assert " pad[" not in str(jax.make_jaxpr(jax.grad(
-                lambda x: jnp.sum(weights * block_mean(x, factor, True))))(image))
-        hessian_vector = jax.jvp(jax.grad(lambda x, s=strided: jnp.sum(
-            block_mean(x, factor, s) ** 2)), (image,), (tangent,))[1]
+                lambda x: jnp.sum(weights * block_mean(x, factor, "strided"))))(image))
+        hessian_vector = jax.jvp(jax.grad(lambda x, m=method: jnp.sum(
+            block_mean(x, factor, m) ** 2)), (image,), (tangent,))[1]
         np.testing.assert_allclose(np.asarray(hessian_vector), np.repeat(np.repeat(
             2 * expected_tangent, factor, axis=1), factor, axis=2) / factor**2, rtol=1e-13,
             atol=1e-15)
