@@ -48,14 +48,9 @@ import os
 import statistics
 import time
 
-import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import numpy as np
-from lenstronomy.ImSim.MultiBand.joint_linear import JointLinear as RefJointLinear
-from lenstronomy.ImSim.MultiBand.joint_linear_vary_background import (
-    JointLinear_VaryBG as RefVaryBG,
-)
-from lenstronomy.ImSim.MultiBand.multi_linear import MultiLinear as RefMultiLinear
+from _reference_process import ReferenceProcess, timed_block
 from lenstronomy.ImSim.MultiBand.single_band_multi_model import (
     SingleBandMultiModel as RefSingleBand,
 )
@@ -66,11 +61,8 @@ os.environ.setdefault("CHROMALENS_COMPILATION_CACHE", "0")
 import chromalens  # noqa: E402, F401  (float64)
 from chromalens.multiband import JointLinear, JointLinear_VaryBG, MultiLinear
 
-CLASSES = {
-    "MultiLinear": (MultiLinear, RefMultiLinear),
-    "JointLinear": (JointLinear, RefJointLinear),
-    "JointLinear_VaryBG": (JointLinear_VaryBG, RefVaryBG),
-}
+CLASSES = {"MultiLinear": MultiLinear, "JointLinear": JointLinear,
+           "JointLinear_VaryBG": JointLinear_VaryBG}
 #: name -> (bands, pixels per side, pixel size ", supersampling, n_max or None, offset px)
 CONFIGS = {
     "typical": (3, 100, 0.05, 2, None, None),
@@ -166,75 +158,78 @@ BLOCK = 5
 WARMUP_S = 0.1
 
 
-def _interleaved_medians(functions: dict, kwargs_sets, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each function, alternating call by call (cold caches),
-    cycling the parameter sets."""
+def _timed(function, indices, warmup_s: float) -> list[float]:
+    """Seconds per call of ``function(i)`` for ``i`` in ``indices`` (after ``warmup_s`` of
+    untimed calls); a :class:`ReferenceProcess` times itself in its own process."""
+    if isinstance(function, ReferenceProcess):
+        return function.timed_block(indices, warmup_s)
+    return timed_block(lambda index: jax.block_until_ready(function(index)), indices, warmup_s)
+
+
+def _interleaved_medians(functions: dict, num_sets: int, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each function of a parameter-set index, alternating call by
+    call (cold caches), cycling the sets."""
     times = {name: [] for name in functions}
     for repeat in range(repeats):
-        kwargs = kwargs_sets[repeat % len(kwargs_sets)]
         for name, function in functions.items():
-            start = time.perf_counter()
-            jax.block_until_ready(function(kwargs))
-            times[name].append(time.perf_counter() - start)
+            times[name] += _timed(function, [repeat % num_sets], warmup_s=0.0)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def _block_medians(functions: dict, kwargs_sets, repeats: int, block: int = BLOCK,
+def _block_medians(functions: dict, num_sets: int, repeats: int, block: int = BLOCK,
                    warmup_s: float = WARMUP_S) -> dict[str, float]:
-    """Median seconds per call of each function in the sampler pattern: ``block`` calls of
-    one function in a row (cycling the parameter sets) after ``warmup_s`` seconds of untimed
-    calls, the functions taking turns."""
+    """Median seconds per call of each function of a parameter-set index in the sampler
+    pattern: ``block`` calls of one function in a row (cycling the sets) after ``warmup_s``
+    seconds of untimed calls, the functions taking turns."""
     times = {name: [] for name in functions}
     for turn in range(max(1, -(-repeats // block))):
+        indices = [(turn * block + call) % num_sets for call in range(block)]
         for name, function in functions.items():
-            end, call = time.perf_counter() + warmup_s, 0
-            while call == 0 or time.perf_counter() < end:
-                jax.block_until_ready(function(kwargs_sets[call % len(kwargs_sets)]))
-                call += 1
-            for call in range(block):
-                kwargs = kwargs_sets[(turn * block + call) % len(kwargs_sets)]
-                start = time.perf_counter()
-                jax.block_until_ready(function(kwargs))
-                times[name].append(time.perf_counter() - start)
+            times[name] += _timed(function, indices, warmup_s)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
 def benchmark_class(config: str, class_name: str, repeats: int, pure: bool = True) -> dict:
     """Time one class on one configuration; returns a row of the results table."""
     multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
-    cls, ref_cls = CLASSES[class_name]
-    ref = ref_cls(copy.deepcopy(multi_band_list), kwargs_model)
+    cls = CLASSES[class_name]
+    with ReferenceProcess("multiband", class_name, multi_band_list, kwargs_model,
+                          kwargs_sets) as reference:
+        return _benchmark_class(config, class_name, cls, reference, multi_band_list,
+                                kwargs_model, kwargs_sets, repeats, pure)
 
+
+def _benchmark_class(config, class_name, cls, reference, multi_band_list, kwargs_model,
+                     kwargs_sets, repeats, pure):
     start = time.perf_counter()
     ours = cls(copy.deepcopy(multi_band_list), kwargs_model)
     construct = time.perf_counter() - start
     start = time.perf_counter()
     logL_ours, _ = ours.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
     first_call = time.perf_counter() - start
-    logL_ref, _ = ref.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    logL_ref = reference(0)
     mismatch = abs(logL_ours - logL_ref) / abs(logL_ref)
 
     functions = {
-        "reference": lambda kw: ref.likelihood_data_given_model(*kw)[0],
-        "method": lambda kw: ours.likelihood_data_given_model(*kw)[0],
+        "reference": reference,
+        "method": lambda i: ours.likelihood_data_given_model(*kwargs_sets[i])[0],
     }
     pure_compile = float("nan")
     if pure:
         template = _pytree(kwargs_sets[0])
         pure_function = jax.jit(ours.log_likelihood_function(template))
-        trees = {id(kw): _pytree(kw) for kw in kwargs_sets}
+        trees = [_pytree(kw) for kw in kwargs_sets]
         start = time.perf_counter()
         logL_pure = float(pure_function(template))
         pure_compile = time.perf_counter() - start
         mismatch = max(mismatch, abs(logL_pure - logL_ref) / abs(logL_ref))
-        functions["pure"] = lambda kw: pure_function(trees[id(kw)])
+        functions["pure"] = lambda i: pure_function(trees[i])
     # warm-up of every path on every parameter set (caches, lazy imports)
-    for kw in kwargs_sets:
-        for call in functions.values():
-            jax.block_until_ready(call(kw))
-    medians = _block_medians(functions, kwargs_sets, repeats)
+    for function in functions.values():
+        _timed(function, range(len(kwargs_sets)), warmup_s=0.0)
+    medians = _block_medians(functions, len(kwargs_sets), repeats)
     cold = _interleaved_medians({name: functions[name] for name in ("reference", "method")},
-                                kwargs_sets, repeats)
+                                len(kwargs_sets), repeats)
     return {"config": config, "class": class_name, "construct": construct,
             "compile": first_call, "pure_compile": pure_compile, "mismatch": mismatch,
             **medians, "reference_cold": cold["reference"], "method_cold": cold["method"]}

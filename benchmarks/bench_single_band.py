@@ -29,10 +29,10 @@ import copy
 import os
 import time
 
-import _reference_conditions  # noqa: F401  (before chromalens: the reference under glibc defaults)
 import jax
 import numpy as np
-from bench_multiband import _block_medians, _interleaved_medians  # noqa: E402  (same folder)
+from _reference_process import ReferenceProcess
+from bench_multiband import _block_medians, _interleaved_medians, _timed  # noqa: E402
 from lenstronomy.Data.imaging_data import ImageData as RefImageData
 from lenstronomy.Data.psf import PSF as RefPSF
 from lenstronomy.ImSim.image_linear_solve import ImageLinearFit as RefImageLinearFit
@@ -105,32 +105,35 @@ def _build(side, kwargs_data, kwargs_psf, kwargs_numerics, lists):
 
 def run(name: str, repeats: int, rng) -> None:
     kwargs_data, kwargs_psf, kwargs_numerics, lists, kwargs_sets = _configuration(name, rng)
-    reference = _build("ref", kwargs_data, kwargs_psf, kwargs_numerics, lists)
-    image = reference.image(*copy.deepcopy(kwargs_sets[0]))
+    simulator = _build("ref", kwargs_data, kwargs_psf, kwargs_numerics, lists)
+    image = simulator.image(*copy.deepcopy(kwargs_sets[0]))
     kwargs_data["image_data"] = image + 0.01 * rng.normal(size=image.shape)
-    reference = _build("ref", kwargs_data, kwargs_psf, kwargs_numerics, lists)
+    with ReferenceProcess("single_band", kwargs_data, kwargs_psf, kwargs_numerics, lists,
+                          kwargs_sets) as reference:
+        _run(name, repeats, reference, kwargs_data, kwargs_psf, kwargs_numerics, lists,
+             kwargs_sets)
 
+
+def _run(name, repeats, reference, kwargs_data, kwargs_psf, kwargs_numerics, lists,
+         kwargs_sets):
     start = time.perf_counter()
     ours = _build("ours", kwargs_data, kwargs_psf, kwargs_numerics, lists)
     construct = time.perf_counter() - start
     start = time.perf_counter()
     logL, _ = ours.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
     first_call = time.perf_counter() - start
-    logL_ref, _ = reference.likelihood_data_given_model(*copy.deepcopy(kwargs_sets[0]))
+    logL_ref = reference(0)
     relative = abs(logL - logL_ref) / abs(logL_ref)
 
-    # each code gets its own copies of the parameter sets (both write amplitudes into them)
-    sets = {label: [copy.deepcopy(kwargs) for kwargs in kwargs_sets]
-            for label in ("chromalens", "reference")}
-    functions = {"chromalens": lambda i: ours.likelihood_data_given_model(*sets["chromalens"][i]),
-                 "reference": lambda i: reference.likelihood_data_given_model(
-                     *sets["reference"][i])}
-    indices = list(range(len(kwargs_sets)))
+    # chromalens's own copies of the parameter sets (it writes amplitudes into them; the
+    # reference process holds its own)
+    sets = [copy.deepcopy(kwargs) for kwargs in kwargs_sets]
+    functions = {"chromalens": lambda i: ours.likelihood_data_given_model(*sets[i]),
+                 "reference": reference}
     for function in functions.values():  # warm-up on every set
-        for i in indices:
-            function(i)
-    medians = _block_medians(functions, indices, repeats)
-    cold = _interleaved_medians(functions, indices, repeats)
+        _timed(function, range(len(sets)), warmup_s=0.0)
+    medians = _block_medians(functions, len(sets), repeats)
+    cold = _interleaved_medians(functions, len(sets), repeats)
     ref_median, our_median = medians["reference"], medians["chromalens"]
     n_linear = ours.num_param_linear(*copy.deepcopy(kwargs_sets[0]), None)
     print(f"[{name}] {NUM_PIX}x{NUM_PIX} px, supersampling {SUPERSAMPLING}, "

@@ -29,9 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import _reference_conditions  # noqa: E402, F401  (before chromalens: see that module)
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
+from _reference_process import ReferenceProcess  # noqa: E402
 from bench_multiband import (  # noqa: E402
     CLASSES,
     CONFIGS,
@@ -87,8 +87,8 @@ def machine() -> str:
 
 
 def functional_costs_process(config: str, repeats: int) -> str:
-    """:func:`functional_costs` in a fresh process with chromalens's CPU settings on (as
-    users have them; this process keeps them off for the reference's sake)."""
+    """:func:`functional_costs` in a fresh process (nothing compiled or allocated before it),
+    with chromalens's CPU settings on, as users have them."""
     env = dict(os.environ, CHROMALENS_CPU_TUNING="1")
     result = subprocess.run([sys.executable, os.path.abspath(__file__), "--functional-table",
                              config, "--repeats", str(repeats)], capture_output=True,
@@ -104,7 +104,7 @@ def functional_costs(config: str, repeats: int) -> str:
     lines = ["| class | value ms | value compile s | value+grad ms | grad/value | "
              "grad compile s | batch 64 per set ms | batch/single | batch compile s |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, (cls, _) in CLASSES.items():
+    for name, cls in CLASSES.items():
         model = cls(copy.deepcopy(multi_band_list), kwargs_model)
         template = _pytree(kwargs_sets[0])
         function = model.log_likelihood_function(template)
@@ -123,10 +123,11 @@ def functional_costs(config: str, repeats: int) -> str:
         compile_times["batch"] = time.perf_counter() - start
         # steady state of each (the sampler pattern of bench_multiband: blocks of calls
         # after a warm-up), so the batch is compared with single calls measured alike
-        functions = {"value": value, "grad": grad,
-                     "batch": lambda tree, model=model, batch=batch:
+        functions = {"value": lambda i, value=value, trees=trees: value(trees[i]),
+                     "grad": lambda i, grad=grad, trees=trees: grad(trees[i]),
+                     "batch": lambda i, model=model, batch=batch:
                      model.log_likelihood_batch(batch)}
-        med = _block_medians(functions, trees, repeats)
+        med = _block_medians(functions, len(trees), repeats)
         med["batch"] /= 64
         lines.append(
             f"| {name} | {med['value'] * 1e3:.2f} | {compile_times['value']:.2f} | "
@@ -151,12 +152,12 @@ def throughput(configs: list[str], sizes: list[int], repeats: int) -> str:
     for config in configs:
         multi_band_list, kwargs_model, kwargs_sets = build_configuration(config)
         trees = [_pytree(kw) for kw in kwargs_sets]
-        for name, (cls, ref_cls) in CLASSES.items():
+        for name, cls in CLASSES.items():
             model = cls(copy.deepcopy(multi_band_list), kwargs_model)
-            ref = ref_cls(copy.deepcopy(multi_band_list), kwargs_model)
-            reference = _block_medians(
-                {"reference": lambda kw, ref=ref: ref.likelihood_data_given_model(*kw)[0]},
-                kwargs_sets, max(3, repeats // 2))["reference"]
+            with ReferenceProcess("multiband", name, multi_band_list, kwargs_model,
+                                  kwargs_sets) as ref:
+                reference = _block_medians({"reference": ref}, len(kwargs_sets),
+                                           max(3, repeats // 2))["reference"]
             for size in sizes:
                 chunk = min(size, THROUGHPUT_CHUNK.get(config, 256))
                 batch = [trees[i % len(trees)] for i in range(size)]
@@ -164,9 +165,9 @@ def throughput(configs: list[str], sizes: list[int], repeats: int) -> str:
                 model.log_likelihood_batch(batch, chunk_size=chunk)
                 compile_s = time.perf_counter() - start
                 seconds = _block_medians(
-                    {"batch": lambda tree, model=model, batch=batch, chunk=chunk:
+                    {"batch": lambda i, model=model, batch=batch, chunk=chunk:
                      model.log_likelihood_batch(batch, chunk_size=chunk)},
-                    trees, repeats)["batch"]
+                    len(trees), repeats)["batch"]
                 stats = device.memory_stats() or {}
                 peak = stats.get("peak_bytes_in_use", float("nan")) / 2 ** 20
                 lines.append(
@@ -256,10 +257,12 @@ def main() -> None:
                 "timings use the sampler pattern (blocks of consecutive calls of one code, "
                 "after 0.1 s of untimed calls, the codes taking turns); the `cold caches` "
                 "column alternates the codes call by call (see `bench_multiband.py`). "
-                "Tables next to lenstronomy run with chromalens's process settings off "
-                "(`CHROMALENS_CPU_TUNING=0`: they would speed the reference up, see "
-                "`benchmarks/_reference_conditions.py`); the gradient and batch tables and "
-                "the peak memory of chromalens run with them on, as shipped.", "",
+                "Each code runs as its users run it: chromalens as shipped (its process "
+                "settings on, `chromalens.cpu_runtime`), lenstronomy in a process of its own "
+                "under glibc's defaults, the two processes taking turns "
+                "(`benchmarks/_reference_process.py`). The profile micro-benchmarks "
+                "(`bench_light.py`, `bench_lens.py`) time both codes in one process with "
+                "chromalens's settings off.", "",
                 "## Machine", "", machine(), ""]
     if jax.default_backend() != "gpu" and os.path.exists(os.path.join(HERE, "RESULTS_gpu.md")):
         sections += ["GPU numbers (from `benchmarks/gpu.sh` on a lent device machine) are in "
