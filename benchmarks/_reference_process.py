@@ -66,9 +66,10 @@ BUILDERS = {"multiband": _multiband, "single_band": _single_band}
 
 def timed_block(call, indices, warmup_s: float) -> list[float]:
     """Seconds of ``call(i)`` for each ``i`` of ``indices``, after ``warmup_s`` seconds of
-    untimed calls (at least one). The one timing rule of both processes."""
+    untimed calls (at least one if ``warmup_s > 0``, none if 0). The one timing rule of both
+    processes."""
     end, count = time.perf_counter() + warmup_s, 0
-    while count == 0 or time.perf_counter() < end:
+    while warmup_s > 0 and (count == 0 or time.perf_counter() < end):
         call(indices[count % len(indices)])
         count += 1
     times = []
