@@ -17,7 +17,9 @@ convolution at pixel scale, the reference's default):
 Each class is timed three ways: the reference's method, chromalens's class method (same
 arguments: lists of dicts in, floats out) and chromalens's functional face
 (``jax.jit(log_likelihood_function(template))`` on a parameter pytree). Calls cycle through a
-few jittered parameter sets (so nothing can be cached between calls). Before timing,
+few jittered parameter sets (so nothing can be cached between calls). The reference runs in
+a process of its own under glibc's defaults, chromalens in this one as shipped, the two
+processes taking turns (``_reference_process.py`` says why). Before timing,
 chromalens's construction and first call (the compilation) are timed separately and both
 codes' log-likelihoods are compared. Ratio = reference / chromalens.
 

@@ -15,7 +15,8 @@ codes (amplitudes solved for). Calls cycle through a few jittered parameter sets
 reused between calls), in the two patterns of ``bench_multiband.py``: the sampler pattern
 (blocks of consecutive calls of one code after 0.1 s of untimed calls, the codes taking turns;
 the headline ratio) and cold
-caches (the codes alternating call by call). chromalens's construction and first call (the
+caches (the codes alternating call by call), the reference in a process of its own
+(``_reference_process.py``). chromalens's construction and first call (the
 compilation) are timed separately, and the two log-likelihoods are compared before timing.
 Ratio = reference / chromalens (target >= 10x).
 
