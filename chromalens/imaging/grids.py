@@ -88,15 +88,43 @@ def _reduced_block_mean(image, factor: int):
     return _blocks(image, factor).mean(axis=(-3, -1))
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _contracted_block_mean(image, factor: int):
-    # the sub-pixel columns (the contiguous axis) by a product with the weights, then the
-    # sub-pixel rows as a sum of whole rows (no transposed copy)
-    weights = jnp.full((factor,), 1.0 / factor, dtype=image.dtype)
-    columns = jnp.einsum("...yixj,j->...yix", _blocks(image, factor), weights)
-    total = columns[..., 0, :]
-    for row in range(1, factor):
-        total = total + columns[..., row, :]
-    return total / factor
+    return _contraction(factor)(image)
+
+
+@_contracted_block_mean.defjvp
+def _contracted_block_mean_jvp(factor, primals, tangents):
+    # the tangent by the reduction (its transpose is a broadcast; the contraction's is a
+    # product, measured: gradient of the typical three-band likelihood 3.2-3.4 ms against
+    # 2.9 ms)
+    (image,), (tangent,) = primals, tangents
+    return _contracted_block_mean(image, factor), _reduced_block_mean(tangent, factor)
+
+
+@functools.cache
+def _contraction(factor: int):
+    """The contraction for one binning factor, with the reduction as its batching rule."""
+
+    @jax.custom_batching.custom_vmap
+    def contract(image):
+        # the sub-pixel columns (the contiguous axis) by a product with the weights, then
+        # the sub-pixel rows as a sum of whole rows (no transposed copy)
+        weights = jnp.full((factor,), 1.0 / factor, dtype=image.dtype)
+        columns = jnp.einsum("...yixj,j->...yix", _blocks(image, factor), weights)
+        total = columns[..., 0, :]
+        for row in range(1, factor):
+            total = total + columns[..., row, :]
+        return total / factor
+
+    @contract.def_vmap
+    def _batched(axis_size, in_batched, image):
+        # vmapped, the contraction ran twice as slow as the reduction (measured: 64 sets of
+        # the large three-band likelihood, 14.6 against 7.7-8.0 ms per set)
+        del axis_size
+        return _reduced_block_mean(image, factor), in_batched[0]
+
+    return contract
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))

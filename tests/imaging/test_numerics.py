@@ -393,6 +393,27 @@ def test_block_mean_methods_equal_reshape(factor):
                 image[None])[0]), expected, rtol=1e-14, atol=1e-15)
 
 
+def test_contracted_binning_batches_and_differentiates_by_the_reduction():
+    """The contraction is the code of a single call only: vmapped it is the reduction (the
+    batched contraction ran twice as slow), and its tangent is the reduction, whose transpose
+    is a broadcast (the product's transpose, another product, slowed the gradient)."""
+    from chromalens.imaging.grids import block_mean
+
+    rng = np.random.default_rng(3)
+    image = jnp.asarray(rng.normal(size=(3, 6, 10)))
+    weights = jnp.asarray(rng.normal(size=(3, 3, 5)))
+    single = str(jax.make_jaxpr(lambda x: block_mean(x, 2))(image))
+    assert single.count("dot_general") == 1 and "reduce_sum" not in single
+    batched = str(jax.make_jaxpr(jax.vmap(lambda x: block_mean(x, 2)))(image))
+    assert "dot_general" not in batched and "reduce_sum" in batched
+    gradient = str(jax.make_jaxpr(jax.grad(lambda x: jnp.sum(weights * block_mean(x, 2))))(
+        image))
+    assert gradient.count("dot_general") == 1  # the value's; none in the reverse pass
+    np.testing.assert_allclose(
+        np.asarray(jax.vmap(lambda x: block_mean(x, 2))(image)),
+        np.asarray(block_mean(image, 2)), rtol=1e-14, atol=1e-15)
+
+
 def test_block_mean_refuses_an_unknown_method():
     from chromalens.imaging.grids import block_mean
 
