@@ -24,40 +24,50 @@ Run by :class:`ReferenceProcess`; not a script to call by hand.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import subprocess
 import sys
 import time
 from multiprocessing.connection import Connection
 
-
-def _multiband(class_name: str, multi_band_list, kwargs_model, kwargs_sets):
-    """``call(index)`` of a lenstronomy multi-band class's likelihood."""
-    from lenstronomy.ImSim.MultiBand import (
-        joint_linear,
-        joint_linear_vary_background,
-        multi_linear,
-    )
-
-    classes = {"MultiLinear": multi_linear.MultiLinear,
-               "JointLinear": joint_linear.JointLinear,
-               "JointLinear_VaryBG": joint_linear_vary_background.JointLinear_VaryBG}
-    model = classes[class_name](copy.deepcopy(multi_band_list), kwargs_model)
-    return lambda index: model.likelihood_data_given_model(*kwargs_sets[index])[0]
+#: lenstronomy's multi-band classes: name -> module of ``lenstronomy.ImSim.MultiBand``
+MULTIBAND_MODULES = {"MultiLinear": "multi_linear", "JointLinear": "joint_linear",
+                     "JointLinear_VaryBG": "joint_linear_vary_background"}
 
 
-def _single_band(kwargs_data, kwargs_psf, kwargs_numerics, lists, kwargs_sets):
-    """``call(index)`` of lenstronomy's ImageLinearFit likelihood (on this process's own
-    copies of the parameter sets, into which it writes amplitudes)."""
+def multiband_model(class_name: str, multi_band_list, kwargs_model):
+    """lenstronomy's multi-band class ``class_name`` on copies of the band list."""
+    module = importlib.import_module(
+        f"lenstronomy.ImSim.MultiBand.{MULTIBAND_MODULES[class_name]}")
+    return getattr(module, class_name)(copy.deepcopy(multi_band_list), kwargs_model)
+
+
+def single_band_model(kwargs_data, kwargs_psf, kwargs_numerics, lists):
+    """lenstronomy's ImageLinearFit of one band (``lists``: the lens, source and lens-light
+    model lists), on copies of the kwargs."""
     from lenstronomy.Data.imaging_data import ImageData
     from lenstronomy.Data.psf import PSF
     from lenstronomy.ImSim.image_linear_solve import ImageLinearFit
     from lenstronomy.LensModel.lens_model import LensModel
     from lenstronomy.LightModel.light_model import LightModel
 
-    model = ImageLinearFit(ImageData(**kwargs_data), PSF(**kwargs_psf),
-                           LensModel(lists["lens"]), LightModel(lists["source"]),
-                           LightModel(lists["lens_light"]), kwargs_numerics=kwargs_numerics)
+    return ImageLinearFit(ImageData(**copy.deepcopy(kwargs_data)),
+                          PSF(**copy.deepcopy(kwargs_psf)), LensModel(lists["lens"]),
+                          LightModel(lists["source"]), LightModel(lists["lens_light"]),
+                          kwargs_numerics=dict(kwargs_numerics))
+
+
+def _multiband(class_name: str, multi_band_list, kwargs_model, kwargs_sets):
+    """``call(index)`` of a lenstronomy multi-band class's likelihood."""
+    model = multiband_model(class_name, multi_band_list, kwargs_model)
+    return lambda index: model.likelihood_data_given_model(*kwargs_sets[index])[0]
+
+
+def _single_band(kwargs_data, kwargs_psf, kwargs_numerics, lists, kwargs_sets):
+    """``call(index)`` of lenstronomy's ImageLinearFit likelihood (on this process's own
+    copies of the parameter sets, into which it writes amplitudes)."""
+    model = single_band_model(kwargs_data, kwargs_psf, kwargs_numerics, lists)
     return lambda index: model.likelihood_data_given_model(*kwargs_sets[index])[0]
 
 

@@ -32,13 +32,8 @@ import time
 
 import jax
 import numpy as np
-from _reference_process import ReferenceProcess
+from _reference_process import ReferenceProcess, single_band_model
 from bench_multiband import _block_medians, _interleaved_medians, _timed  # noqa: E402
-from lenstronomy.Data.imaging_data import ImageData as RefImageData
-from lenstronomy.Data.psf import PSF as RefPSF
-from lenstronomy.ImSim.image_linear_solve import ImageLinearFit as RefImageLinearFit
-from lenstronomy.LensModel.lens_model import LensModel as RefLensModel
-from lenstronomy.LightModel.light_model import LightModel as RefLightModel
 from lenstronomy.Util import kernel_util
 
 # compile times are measured cold: no persistent compilation cache in benchmark processes
@@ -94,14 +89,13 @@ def _configuration(name: str, rng):
 
 
 def _build(side, kwargs_data, kwargs_psf, kwargs_numerics, lists):
-    if side == "ours":
-        classes = (ImageData, PSF, LensModel, LightModel, ImageLinearFit)
-    else:
-        classes = (RefImageData, RefPSF, RefLensModel, RefLightModel, RefImageLinearFit)
-    data_cls, psf_cls, lens_cls, light_cls, fit_cls = classes
-    return fit_cls(data_cls(**copy.deepcopy(kwargs_data)), psf_cls(**copy.deepcopy(kwargs_psf)),
-                   lens_cls(lists["lens"]), light_cls(lists["source"]),
-                   light_cls(lists["lens_light"]), kwargs_numerics=dict(kwargs_numerics))
+    """chromalens's ImageLinearFit (``side='ours'``) or the reference's (``'ref'``)."""
+    if side == "ref":
+        return single_band_model(kwargs_data, kwargs_psf, kwargs_numerics, lists)
+    return ImageLinearFit(ImageData(**copy.deepcopy(kwargs_data)),
+                          PSF(**copy.deepcopy(kwargs_psf)), LensModel(lists["lens"]),
+                          LightModel(lists["source"]), LightModel(lists["lens_light"]),
+                          kwargs_numerics=dict(kwargs_numerics))
 
 
 def run(name: str, repeats: int, rng) -> None:

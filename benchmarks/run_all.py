@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from _reference_process import ReferenceProcess  # noqa: E402
+from _reference_process import MULTIBAND_MODULES, ReferenceProcess  # noqa: E402
 from bench_multiband import (  # noqa: E402
     CLASSES,
     CONFIGS,
@@ -62,8 +62,6 @@ for i in range(10):
 with open("/proc/self/status") as status:
     print([int(line.split()[1]) for line in status if line.startswith("VmHWM")][0] / 1024.0)
 """
-REFERENCE_MODULES = {"MultiLinear": "multi_linear", "JointLinear": "joint_linear",
-                     "JointLinear_VaryBG": "joint_linear_vary_background"}
 
 
 def machine() -> str:
@@ -193,7 +191,7 @@ def peak_memory() -> str:
              "(compilation cache) | lenstronomy MB |", "|---|---:|---:|---:|"]
 
     def measure(which: str, name: str, cache: str | None) -> float:
-        code = MEMORY_SNIPPET.format(which=which, cls=name, module=REFERENCE_MODULES[name],
+        code = MEMORY_SNIPPET.format(which=which, cls=name, module=MULTIBAND_MODULES[name],
                                      path=path)
         env = dict(os.environ, CHROMALENS_CPU_TUNING="1")  # chromalens as shipped
         if cache is not None:

@@ -437,9 +437,8 @@ def test_block_mean_derivatives(factor):
                                   axis=2) / factor**2
     for method in BINNING_METHODS:
         value, jvp = jax.jvp(lambda x, m=method: block_mean(x, factor, m), (image,), (tangent,))
-        np.testing.assert_allclose(np.asarray(value),
-                                   np.asarray(block_mean(image, factor, method)),
-                                   rtol=1e-15, atol=1e-16)
+        np.testing.assert_array_equal(np.asarray(value),
+                                      np.asarray(block_mean(image, factor, method)))
         np.testing.assert_allclose(np.asarray(jvp), expected_tangent, rtol=1e-14, atol=1e-15)
         gradient = jax.grad(lambda x, m=method: jnp.sum(weights * block_mean(x, factor, m)))(
             image)
