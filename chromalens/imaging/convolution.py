@@ -48,9 +48,20 @@ CONVOLUTION_TYPES = ("fft", "fft_static", "grid")
 #: independent FFT chains of a paired stack on the CPU (:meth:`PixelKernelConvolution.
 #: convolution2d_paired`). XLA's CPU runtime runs an FFT (DUCC) on one thread when it is called
 #: from one of the runtime's worker threads, as it is inside any program of more than a few
-#: operations; independent parts of the stack run on two workers at once. Single-band shapelet
-#: likelihood (33 complex 112 x 112 images), 2 cores: 5.5-6.0 ms in one chain, 4.3-4.9 ms in
-#: two, 5.5-5.7 ms in three, 5.8-6.2 ms in four
+#: operations; independent parts of the stack can then run on two workers at once. Whether
+#: they do is the runtime's choice: its thunk executor hands ready operations to another
+#: worker only when more than a threshold of them (8 in XLA's source) are ready together, and
+#: otherwise runs them in turn on the current thread. In the single-band shapelet program the
+#: two chains run side by side; in the three-band one (forward transforms shared, inverse ones
+#: per band) a thread trace shows them one after the other. Measured, 2 cores:
+#:
+#: * single-band shapelet likelihood (33 complex 112 x 112 images): 5.5-6.0 ms in one chain,
+#:   4.3-4.9 ms in two, 5.5-5.7 ms in three, 5.8-6.2 ms in four (2026-11-28 again: two
+#:   4.55-4.67 ms, four 5.64-5.89 ms);
+#: * three-band shapelet JointLinear: two 10.5-12.0 ms, three 10.3-11.4 ms, four 10.6-10.7 ms,
+#:   six 11.2-11.5 ms (all within the machine's noise). Tying the chains together so that
+#:   their buffers cannot be shared (a value of every chain's input read after all of them)
+#:   made the forward transforms run side by side, each about twice as slow: no gain.
 CPU_FFT_CHAINS = 2
 
 
