@@ -68,13 +68,17 @@ def block_mean(image, factor: int, method: str = "contract"):
     -------
     array, shape (..., ny, nx)
     """
-    if method not in BINNING_METHODS:
-        raise ValueError(f"block_mean: method must be one of {BINNING_METHODS}, got {method!r}")
+    _check_binning(method, "block_mean: method")
     if factor == 1:
         return image
     if method == "reduce":
         return _reduced_block_mean(image, factor)
     return _fast_block_mean(image, factor, method)
+
+
+def _check_binning(method: str, name: str) -> None:
+    if method not in BINNING_METHODS:
+        raise ValueError(f"{name} must be one of {BINNING_METHODS}, got {method!r}")
 
 
 def _blocks(image, factor: int):
@@ -272,6 +276,7 @@ class RegularGrid(_GridBase):
         high : array, shape (..., ny s, nx s) or None
         """
         image = self._super_image(flux_array)
+        _check_binning(binning, "binning")
         s = self._supersampling_factor
         if s == 1:
             return image, None
@@ -373,8 +378,8 @@ class AdaptiveGrid(_GridBase):
         ----------
         flux_array : array, shape (..., N)
         high_res_return : bool
-        binning : str
-            Accepted for the regular grid's signature (no effect here).
+        binning : {'contract', 'reduce', 'strided'}
+            Accepted for the regular grid's signature (checked, no effect here).
 
         Returns
         -------
@@ -382,6 +387,7 @@ class AdaptiveGrid(_GridBase):
         high : array, shape (..., ny s, nx s) or None
             Sub-pixel values of the supersampled pixels, zero elsewhere.
         """
+        _check_binning(binning, "binning")
         s = self._supersampling_factor
         flux_array = jnp.asarray(flux_array)
         batch = flux_array.shape[:-1]

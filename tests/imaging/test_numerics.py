@@ -421,6 +421,18 @@ def test_block_mean_refuses_an_unknown_method():
         block_mean(np.zeros((4, 4)), 2, "sum")
 
 
+def test_grids_refuse_an_unknown_binning():
+    """Also where the binning has no effect (no supersampling, adaptive grid)."""
+    from chromalens.imaging.grids import AdaptiveGrid, RegularGrid
+
+    regular = RegularGrid(4, 4, np.eye(2) * 0.1, -0.15, -0.15, 1)
+    adaptive = AdaptiveGrid(4, 4, np.eye(2) * 0.1, -0.15, -0.15, np.ones((4, 4), bool), 2)
+    for grid in (regular, adaptive):
+        values = np.zeros(grid.coordinates_evaluate[0].shape[-1])
+        with pytest.raises(ValueError, match="binning must be one of"):
+            grid.flux_array2image_low_high(values, binning="sum")
+
+
 @pytest.mark.parametrize("factor", [2, 3])
 def test_block_mean_derivatives(factor):
     """The binnings have the same derivatives in both modes: forward mode gives the binned
