@@ -179,15 +179,21 @@ def _interleaved_medians(functions: dict, num_sets: int, repeats: int) -> dict[s
 
 
 def _block_medians(functions: dict, num_sets: int, repeats: int, block: int = BLOCK,
-                   warmup_s: float = WARMUP_S) -> dict[str, float]:
+                   warmup_s: float = WARMUP_S, per_block: dict | None = None
+                   ) -> dict[str, float]:
     """Median seconds per call of each function of a parameter-set index in the sampler
     pattern: ``block`` calls of one function in a row (cycling the sets) after ``warmup_s``
-    seconds of untimed calls, the functions taking turns."""
+    seconds of untimed calls, the functions taking turns. ``per_block``, if given, receives
+    each function's list of block medians (the spread between blocks shows the machine's
+    states; see ``bench_single_band.py``)."""
     times = {name: [] for name in functions}
     for turn in range(max(1, -(-repeats // block))):
         indices = [(turn * block + call) % num_sets for call in range(block)]
         for name, function in functions.items():
-            times[name] += _timed(function, indices, warmup_s)
+            block_times = _timed(function, indices, warmup_s)
+            times[name] += block_times
+            if per_block is not None:
+                per_block.setdefault(name, []).append(statistics.median(block_times))
     return {name: statistics.median(values) for name, values in times.items()}
 
 

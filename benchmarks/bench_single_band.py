@@ -127,7 +127,8 @@ def _run(name, repeats, reference, kwargs_data, kwargs_psf, kwargs_numerics, lis
                  "reference": reference}
     for function in functions.values():  # warm-up on every set
         _timed(function, range(len(sets)), warmup_s=0.0)
-    medians = _block_medians(functions, len(sets), repeats)
+    per_block = {}
+    medians = _block_medians(functions, len(sets), repeats, per_block=per_block)
     cold = _interleaved_medians(functions, len(sets), repeats)
     ref_median, our_median = medians["reference"], medians["chromalens"]
     n_linear = ours.num_param_linear(*copy.deepcopy(kwargs_sets[0]), None)
@@ -138,6 +139,10 @@ def _run(name, repeats, reference, kwargs_data, kwargs_psf, kwargs_numerics, lis
           f"first call (compile) {first_call:6.2f} s")
     print(f"    median likelihood_data_given_model: reference {ref_median * 1e3:8.2f} ms, "
           f"chromalens {our_median * 1e3:8.2f} ms, ratio {ref_median / our_median:6.1f}x")
+    print(f"    block medians ({len(per_block['chromalens'])} blocks): reference "
+          f"{min(per_block['reference']) * 1e3:.2f}-{max(per_block['reference']) * 1e3:.2f} ms, "
+          f"chromalens {min(per_block['chromalens']) * 1e3:.2f}-"
+          f"{max(per_block['chromalens']) * 1e3:.2f} ms")
     print(f"    cold caches (codes alternating call by call): reference "
           f"{cold['reference'] * 1e3:8.2f} ms, chromalens {cold['chromalens'] * 1e3:8.2f} ms, "
           f"ratio {cold['reference'] / cold['chromalens']:6.1f}x")

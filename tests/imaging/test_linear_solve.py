@@ -119,3 +119,24 @@ def test_overflowing_solution_gives_zeros(inv_bool):
     # a regular system is solved (the rule does not reject everything)
     param, _, _ = weighted_least_squares(np.eye(3)[:2], w, d / 1e160, inv_bool=inv_bool)
     np.testing.assert_allclose(param, [1.0, 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("inv_bool", [False, True])
+def test_conditioning_rule_equals_the_singular_value_rule(inv_bool):
+    """The solve is attempted exactly when numpy's ``cond(M) < 5 / eps`` (the reference's
+    rule) and the trial solution is finite, on both sides of the limit (2.25e16)."""
+    from chromalens.imaging.linear_solve import _COND_LIMIT, _solvable
+
+    rng = np.random.default_rng(11)
+    m = 12
+    basis, _ = np.linalg.qr(rng.normal(size=(m, m)))
+    b = rng.normal(size=m)
+    for cond in (1.0, 1e8, 1e12, 2.2e13, 2.3e13, 1e15, 1e16, 2e16, 3e16, 1e17, 1e19):
+        M = (basis * np.geomspace(1.0, 1.0 / cond, m)) @ basis.T
+        M = (M + M.T) / 2
+        exact = np.linalg.cond(M) < _COND_LIMIT
+        trial = np.linalg.solve(M, b) if exact else None
+        expected = bool(exact and np.all(np.isfinite(trial)))
+        assert bool(_solvable(M, b, inv_bool)) == expected, cond
+    # a matrix that is not positive definite is refused, never solved with NaNs
+    assert not bool(_solvable(-np.eye(m), b, inv_bool))
