@@ -52,6 +52,7 @@ import time
 
 import jax
 import numpy as np
+from _core_placement import cross_core_ratio, split_by_placement
 from _reference_process import ReferenceProcess, timed_block
 from lenstronomy.ImSim.MultiBand.single_band_multi_model import (
     SingleBandMultiModel as RefSingleBand,
@@ -184,11 +185,14 @@ def _block_medians(functions: dict, num_sets: int, repeats: int, block: int = BL
     """Median seconds per call of each function of a parameter-set index in the sampler
     pattern: ``block`` calls of one function in a row (cycling the sets) after ``warmup_s``
     seconds of untimed calls, the functions taking turns. ``per_block``, if given, receives
-    each function's list of block medians (the spread between blocks shows the machine's
-    states; see ``bench_single_band.py``)."""
+    each function's list of block medians, and under ``"placement"`` the
+    :func:`~_core_placement.cross_core_ratio` measured before each turn (the machine's state,
+    see ``_core_placement.py``)."""
     times = {name: [] for name in functions}
     for turn in range(max(1, -(-repeats // block))):
         indices = [(turn * block + call) % num_sets for call in range(block)]
+        if per_block is not None:
+            per_block.setdefault("placement", []).append(cross_core_ratio())
         for name, function in functions.items():
             block_times = _timed(function, indices, warmup_s)
             times[name] += block_times
@@ -235,19 +239,38 @@ def _benchmark_class(config, class_name, cls, reference, multi_band_list, kwargs
     # warm-up of every path on every parameter set (caches, lazy imports)
     for function in functions.values():
         _timed(function, range(len(kwargs_sets)), warmup_s=0.0)
-    medians = _block_medians(functions, len(kwargs_sets), repeats)
+    per_block = {}
+    medians = _block_medians(functions, len(kwargs_sets), repeats, per_block=per_block)
+    by_placement = split_by_placement(per_block["method"], per_block["placement"])
     cold = _interleaved_medians({name: functions[name] for name in ("reference", "method")},
                                 len(kwargs_sets), repeats)
     return {"config": config, "class": class_name, "construct": construct,
             "compile": first_call, "pure_compile": pure_compile, "mismatch": mismatch,
-            **medians, "reference_cold": cold["reference"], "method_cold": cold["method"]}
+            **medians, "reference_cold": cold["reference"], "method_cold": cold["method"],
+            "method_by_placement": by_placement}
+
+
+def placement_text(blocks: dict[str, list], reference: float) -> str:
+    """``"4.20 ms (10.9x, 4 blocks) / 7.05 ms (6.5x, 2)"``: chromalens's median block time
+    while the two CPUs shared a cache and while they did not (``-`` where no block ran in a
+    state), each with its ratio to the reference's median ``reference`` (seconds)."""
+    parts = []
+    for name in ("shared", "split"):
+        values = blocks[name]
+        if values:
+            seconds = statistics.median(values)
+            parts.append(f"{seconds * 1e3:.2f} ms ({reference / seconds:.1f}x, {len(values)})")
+        else:
+            parts.append("-")
+    return " / ".join(parts)
 
 
 def _table(rows: list[dict]) -> str:
     lines = ["| configuration | class | lenstronomy ms | chromalens ms | ratio | "
              "pure jit ms | ratio (pure) | target | cold caches: lenstronomy / chromalens ms "
-             "(ratio) | construct s | 1st call s | pure compile s | rel. logL diff |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "(ratio) | chromalens by core placement: shared / split cache (ratio, blocks) | "
+             "construct s | 1st call s | pure compile s | rel. logL diff |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         ref, ours = row["reference"], row["method"]
         pure = row.get("pure", float("nan"))
@@ -259,6 +282,7 @@ def _table(rows: list[dict]) -> str:
             f"| {row['config']} | {row['class']} | {ref * 1e3:.2f} | {ours * 1e3:.2f} | "
             f"{ref / ours:.1f}x | {pure * 1e3:.2f} | {ref / pure:.1f}x | {target_text} | "
             f"{ref_cold * 1e3:.1f} / {ours_cold * 1e3:.2f} ({ref_cold / ours_cold:.1f}x) | "
+            f"{placement_text(row['method_by_placement'], ref)} | "
             f"{row['construct']:.2f} | {row['compile']:.2f} | {row['pure_compile']:.2f} | "
             f"{row['mismatch']:.1e} |")
     return "\n".join(lines)

@@ -18,7 +18,10 @@ the headline ratio) and cold
 caches (the codes alternating call by call), the reference in a process of its own
 (``_reference_process.py``). chromalens's construction and first call (the
 compilation) are timed separately, and the two log-likelihoods are compared before timing.
-Ratio = reference / chromalens (target >= 10x).
+Ratio = reference / chromalens (target >= 10x). chromalens's block medians are also given
+by the placement of the machine's two CPUs measured before each block (sharing a cache or
+not, ``_core_placement.py``): its two-thread programs run in two states on the development
+machine, the single-threaded reference in one.
 
 Usage: ``python benchmarks/bench_single_band.py [--repeats 30] [--configs sersic,shapelets]``
 """
@@ -32,8 +35,14 @@ import time
 
 import jax
 import numpy as np
+from _core_placement import split_by_placement
 from _reference_process import ReferenceProcess, single_band_model
-from bench_multiband import _block_medians, _interleaved_medians, _timed  # noqa: E402
+from bench_multiband import (  # noqa: E402
+    _block_medians,
+    _interleaved_medians,
+    _timed,
+    placement_text,
+)
 from lenstronomy.Util import kernel_util
 
 # compile times are measured cold: no persistent compilation cache in benchmark processes
@@ -143,6 +152,9 @@ def _run(name, repeats, reference, kwargs_data, kwargs_psf, kwargs_numerics, lis
           f"{min(per_block['reference']) * 1e3:.2f}-{max(per_block['reference']) * 1e3:.2f} ms, "
           f"chromalens {min(per_block['chromalens']) * 1e3:.2f}-"
           f"{max(per_block['chromalens']) * 1e3:.2f} ms")
+    by_placement = split_by_placement(per_block["chromalens"], per_block["placement"])
+    print("    chromalens by core placement (_core_placement.py), shared / split cache: "
+          f"{placement_text(by_placement, ref_median)}")
     print(f"    cold caches (codes alternating call by call): reference "
           f"{cold['reference'] * 1e3:8.2f} ms, chromalens {cold['chromalens'] * 1e3:8.2f} ms, "
           f"ratio {cold['reference'] / cold['chromalens']:6.1f}x")

@@ -280,7 +280,13 @@ def main() -> None:
     sections += ["## Multi-band likelihood (`likelihood_data_given_model`)", "",
                  "`chromalens ms`: the class method (lists of dicts in, float out); "
                  "`pure jit ms`: `jax.jit(log_likelihood_function(template))` on a parameter "
-                 "pytree. Compile = first call.", "", _table(rows), ""] if rows else []
+                 "pytree. Compile = first call. `by core placement`: chromalens's block "
+                 "medians grouped by whether the machine's two CPUs shared a last-level cache "
+                 "when the block started (measured before each block, "
+                 "`benchmarks/_core_placement.py`); chromalens's programs use both CPUs and "
+                 "hand data between them, so they run slower while the CPUs do not share one. "
+                 "The reference uses one CPU and is not affected.", "", _table(rows), ""
+                 ] if rows else []
     write()
     if not args.no_functional:
         print("functional face", flush=True)
