@@ -1,15 +1,17 @@
 """Whether the machine's first two CPUs share a last-level cache right now.
 
-On the 2-core development machine (a virtual machine on an AMD EPYC host with one 32 MB L3
-per group of cores) the host places the two virtual CPUs sometimes in one cache group and
-sometimes in two, and moves them every second or so. A program that hands data from one
-thread to the other (XLA's CPU runtime does: an operation's output is often read by an
-operation on the other worker) then runs in two states. Measured 2026-11-28 on the
-single-band shapelet likelihood, 30-call medians: 4.1-5.5 ms while a buffer written on one
-CPU reads as fast on the other as on its own (:func:`cross_core_ratio` 1.02-1.03), 6.8-8.4 ms
-while it reads 1.4-1.8x slower. The single-threaded reference does not notice. Probes
-that do not share data between CPUs (a matrix product on each, a copy on each) run at the
-same speed in both states, so the CPUs themselves are not slower.
+On the 2-core development machine (a virtual machine on an AMD EPYC host; inside it lscpu
+shows one 32 MB L3) the host, as the measurements below indicate, places the two virtual
+CPUs sometimes in one cache group and sometimes in two, and moves them every second or so.
+A program that hands data from one thread to the other (XLA's CPU runtime does: an
+operation's output is often read by an operation on the other worker) then runs in two
+states. Measured 2026-11-28 on the
+single-band shapelet likelihood, 30-call medians: 4.0-5.8 ms while a buffer written on one
+CPU reads as fast on the other as on its own (:func:`cross_core_ratio` 1.00-1.07), 6.8-8.5 ms
+while it reads 1.4-1.8x slower (the two ranges also move with the host's load). The
+single-threaded reference does not notice. Probes that do not share data between CPUs (a
+matrix product on each, a copy on each) run at the same speed in both states, so the CPUs
+themselves are not slower.
 
 :func:`cross_core_ratio` measures the state, so that the benchmarks can say in which state
 their blocks ran.
