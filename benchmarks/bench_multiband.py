@@ -251,9 +251,10 @@ def _benchmark_class(config, class_name, cls, reference, multi_band_list, kwargs
 
 
 def placement_text(blocks: dict[str, list], reference: float) -> str:
-    """``"4.20 ms (10.9x, 4 blocks) / 7.05 ms (6.5x, 2)"``: chromalens's median block time
+    """``"4.20 ms (10.9x, 4) / 7.05 ms (6.5x, 2)"``: chromalens's median block time
     while the two CPUs shared a cache and while they did not (``-`` where no block ran in a
-    state), each with its ratio to the reference's median ``reference`` (seconds)."""
+    state), each with its ratio to the reference's median ``reference`` (seconds) and its
+    number of blocks."""
     parts = []
     for name in ("shared", "split"):
         values = blocks[name]
