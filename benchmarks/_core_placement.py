@@ -83,11 +83,12 @@ def cross_core_ratio(num_bytes: int = 4_000_000, repeats: int = 20) -> float | N
     return float(np.median(times["cross"]) / np.median(times["local"]))
 
 
-def split_by_placement(values, ratios) -> dict[str, list]:
-    """``values`` (one per block) grouped by the placement measured before each block:
-    ``{"shared": [...], "split": [...]}`` (blocks without a measurement are left out)."""
+def split_by_placement(blocks) -> dict[str, list]:
+    """Block values grouped by the placement measured before each block: ``blocks`` is a
+    list of ``(value, cross_core_ratio)``; returns ``{"shared": [...], "split": [...]}``
+    (blocks without a measurement are left out)."""
     groups = {"shared": [], "split": []}
-    for value, ratio in zip(values, ratios, strict=True):
+    for value, ratio in blocks:
         if ratio is not None:
             groups["split" if ratio > SPLIT_RATIO else "shared"].append(value)
     return groups

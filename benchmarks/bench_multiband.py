@@ -185,19 +185,19 @@ def _block_medians(functions: dict, num_sets: int, repeats: int, block: int = BL
     """Median seconds per call of each function of a parameter-set index in the sampler
     pattern: ``block`` calls of one function in a row (cycling the sets) after ``warmup_s``
     seconds of untimed calls, the functions taking turns. ``per_block``, if given, receives
-    each function's list of block medians, and under ``"placement"`` the
-    :func:`~_core_placement.cross_core_ratio` measured before each turn (the machine's state,
-    see ``_core_placement.py``)."""
+    for each function its list of ``(block median, placement)``, the placement being the
+    :func:`~_core_placement.cross_core_ratio` measured just before the block (the machine's
+    state, see ``_core_placement.py``)."""
     times = {name: [] for name in functions}
     for turn in range(max(1, -(-repeats // block))):
         indices = [(turn * block + call) % num_sets for call in range(block)]
-        if per_block is not None:
-            per_block.setdefault("placement", []).append(cross_core_ratio())
         for name, function in functions.items():
+            placement = cross_core_ratio() if per_block is not None else None
             block_times = _timed(function, indices, warmup_s)
             times[name] += block_times
             if per_block is not None:
-                per_block.setdefault(name, []).append(statistics.median(block_times))
+                per_block.setdefault(name, []).append(
+                    (statistics.median(block_times), placement))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -241,7 +241,7 @@ def _benchmark_class(config, class_name, cls, reference, multi_band_list, kwargs
         _timed(function, range(len(kwargs_sets)), warmup_s=0.0)
     per_block = {}
     medians = _block_medians(functions, len(kwargs_sets), repeats, per_block=per_block)
-    by_placement = split_by_placement(per_block["method"], per_block["placement"])
+    by_placement = split_by_placement(per_block["method"])
     cold = _interleaved_medians({name: functions[name] for name in ("reference", "method")},
                                 len(kwargs_sets), repeats)
     return {"config": config, "class": class_name, "construct": construct,
