@@ -34,8 +34,8 @@ the SIE/NIE deflection, the NFW projection and the multipoles evaluate per pixel
   logarithm of ``1 + u`` elsewhere;
 * :func:`arctanh`: ``log1p(2z/(1 - z))/2`` (A&S 4.6.22) on ``|z|``, with the sign of ``z``.
 
-Each is within a few ulp of numpy's result (see ``tests/test_fastmath.py``), returns the special
-values of the ``jnp`` function, and has the analytic derivative.
+Each is within a few ulp of the correctly rounded result (see ``tests/test_fastmath.py``),
+returns the special values of the ``jnp`` function, and has the analytic derivative.
 """
 
 from __future__ import annotations
