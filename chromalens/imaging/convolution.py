@@ -62,6 +62,15 @@ CONVOLUTION_TYPES = ("fft", "fft_static", "grid")
 #:   six 11.2-11.5 ms (all within the machine's noise). Tying the chains together so that
 #:   their buffers cannot be shared (a value of every chain's input read after all of them)
 #:   made the forward transforms run side by side, each about twice as slow: no gain.
+#:
+#: Tried and slower (single-band shapelet likelihood; per variant three processes, each giving
+#: its lowest of five 200-call medians; 2026-11-28, on a host about 2.5x slower than the
+#: figures above): each chain forming its own packed images from the shapelet factors, the
+#: products, binning, packing and padding then fused into one operation per chain: 15.7-19.4 ms
+#: with two chains, 17.6-17.9 ms with twelve, against 11.6-12.9 ms for binning the whole stack
+#: first (thread traces: the transforms then ran mostly on one worker); XLA's
+#: ``--xla_cpu_scheduler_type=CPU_SCHEDULER_TYPE_MEMORY_OPTIMIZED``: 14.7-16.6 ms against
+#: 12.5-12.7 ms for the default (``..._CONCURRENCY_OPTIMIZED``: 12.5-13.7 ms).
 CPU_FFT_CHAINS = 2
 
 
